@@ -1,0 +1,41 @@
+"""Builds the Starlette app: routes, middleware, lifespan. Wiring only."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+from tortoise.contrib.starlette import RegisterTortoise
+
+from voiceapp.db import tortoise_config
+from voiceapp.settings import Settings, get_settings
+from voiceapp.webhooks import voice
+
+log = logging.getLogger(__name__)
+
+
+async def health(request: Request) -> PlainTextResponse:
+    return PlainTextResponse("ok")
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or get_settings()
+    if not settings.auth_token:
+        log.warning("TWILIO_AUTH_TOKEN is not set: every carrier webhook will be refused (403)")
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
+            yield
+
+    app = Starlette(
+        routes=[Route("/healthz", health), *voice.routes],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    return app

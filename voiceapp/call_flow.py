@@ -1,0 +1,187 @@
+"""The caller's path through the conference bridge, as one table of steps.
+
+    step     says (prompt keys)       gathers        outcomes
+    ask_id   greeting, ask_id         conference ID  known -> ask_pin, or join
+                                                     unknown -> unknown_id + ask_id (3 tries), bye
+                                                     "*" -> the other language, greeting again
+    ask_pin  ask_pin                  PIN            right -> join
+                                                     wrong -> wrong_pin + ask_pin (3 tries), bye
+                                                     locked out (pin_guard) -> locked_out, goodbye
+    join     joining, first or count  -              seat taken -> conference
+                                                     full -> room_full, goodbye
+    silence  (any step) no_input + the step's prompt once, then goodbye
+    error    technical_problem, hangup (webhooks.endpoint, even with the database down)
+
+Nothing here knows HTTP or TwiML: each function returns a `Reply` (lines to say, then what
+happens next) that webhooks.twiml renders. Per-call state travels in `CallState`, which
+the webhooks put in the query of the callback URLs the carrier signs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from voiceapp import bridge, call_records, pin_guard, seats
+from voiceapp.call_records import Outcome
+from voiceapp.models import Language, Room
+from voiceapp.settings import Settings
+
+StepName = Literal["ask_id", "ask_pin"]
+MAX_TRIES = 3
+# How many digits a keypad entry may hold before it is plainly not an ID or PIN.
+MAX_ENTRY = 12
+
+
+@dataclass(frozen=True)
+class Step:
+    prompt: str  # the prompt key asked inside the <Gather>
+    gathers: str  # what the digits are, for logs and the emulator's transcript
+    max_digits: int
+
+
+STEPS: dict[StepName, Step] = {
+    "ask_id": Step(prompt="ask_id", gathers="conference ID", max_digits=MAX_ENTRY),
+    "ask_pin": Step(prompt="ask_pin", gathers="PIN", max_digits=MAX_ENTRY),
+}
+
+
+@dataclass(frozen=True)
+class CallState:
+    """What the bridge remembers between two webhooks of one call."""
+
+    step: StepName = "ask_id"
+    language: Language = Language.FR
+    tries: int = 0  # wrong entries at this step
+    quiet: int = 0  # timeouts in a row at this step
+    room_id: int | None = None  # the room whose PIN is being asked
+
+
+@dataclass(frozen=True)
+class Line:
+    """One sentence to say: a prompt key and its placeholders."""
+
+    key: str
+    params: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Ask:
+    """Gather digits for `state.step`, then come back with them."""
+
+    state: CallState
+
+
+@dataclass(frozen=True)
+class Join:
+    room: Room
+
+
+@dataclass(frozen=True)
+class Hangup:
+    pass
+
+
+@dataclass(frozen=True)
+class Reply:
+    language: Language
+    lines: tuple[Line, ...]
+    then: Ask | Join | Hangup
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The parts of the carrier's webhook the flow needs."""
+
+    call_sid: str
+    number: str  # the caller's number as the carrier gave it ("anonymous" is possible)
+
+
+def other_language(language: Language) -> Language:
+    return Language.ES if language is Language.FR else Language.FR
+
+
+def greet(language: Language) -> Reply:
+    """The first words of a call to the bridge, and the question for the conference ID."""
+    return Reply(
+        language,
+        (Line("greeting"), Line("language_offer")),
+        Ask(CallState(step="ask_id", language=language)),
+    )
+
+
+def goodbye(language: Language, *reasons: Line) -> Reply:
+    return Reply(language, (*reasons, Line("goodbye")), Hangup())
+
+
+async def on_silence(state: CallState, caller: Caller) -> Reply:
+    """The caller typed nothing before the <Gather> timed out."""
+    if state.quiet >= 1:
+        await call_records.set_outcome(caller.call_sid, Outcome.NO_INPUT)
+        return goodbye(state.language, Line("no_input_goodbye"))
+    return Reply(state.language, (Line("no_input"),), Ask(replace(state, quiet=state.quiet + 1)))
+
+
+async def on_digits(state: CallState, digits: str, caller: Caller, settings: Settings) -> Reply:
+    """The caller typed `digits` (finishOnKey already stripped) at `state.step`."""
+    if state.step == "ask_pin":
+        return await _on_pin(state, digits, caller, settings)
+    return await _on_conference_id(state, digits, caller, settings)
+
+
+async def _on_conference_id(
+    state: CallState, digits: str, caller: Caller, settings: Settings
+) -> Reply:
+    if digits == "*":
+        language = other_language(state.language)
+        return Reply(language, (Line("greeting"),), Ask(replace(state, language=language, quiet=0)))
+    room = await bridge.find_room(digits)
+    if room is None:
+        return await _wrong_entry(state, caller, Line("unknown_id"), Outcome.UNKNOWN_ID)
+    if room.pin is not None:
+        return Reply(state.language, (), Ask(CallState("ask_pin", state.language, room_id=room.pk)))
+    return await _join(room, state.language, caller, settings)
+
+
+async def _on_pin(state: CallState, digits: str, caller: Caller, settings: Settings) -> Reply:
+    room = await Room.get_or_none(id=state.room_id) if state.room_id is not None else None
+    if room is None:  # deleted while the caller was typing
+        return Reply(
+            state.language, (Line("unknown_id"),), Ask(CallState("ask_id", state.language))
+        )
+    if await pin_guard.is_locked_out(room, caller.number, settings):
+        await call_records.set_outcome(caller.call_sid, Outcome.LOCKED_OUT, room)
+        return goodbye(state.language, Line("locked_out"))
+    if bridge.pin_matches(room, digits):
+        return await _join(room, state.language, caller, settings)
+    await pin_guard.record_failure(room, caller.number, caller.call_sid)
+    return await _wrong_entry(state, caller, Line("wrong_pin"), Outcome.WRONG_PIN, room)
+
+
+async def _wrong_entry(
+    state: CallState, caller: Caller, line: Line, outcome: Outcome, room: Room | None = None
+) -> Reply:
+    tries = state.tries + 1
+    if tries >= MAX_TRIES:
+        await call_records.set_outcome(caller.call_sid, outcome, room)
+        return goodbye(state.language, line, Line("too_many_attempts"))
+    return Reply(state.language, (line,), Ask(replace(state, tries=tries, quiet=0)))
+
+
+async def _join(room: Room, language: Language, caller: Caller, settings: Settings) -> Reply:
+    reservation = await seats.reserve_seat(
+        room, caller.call_sid, caller.number, settings.seat_hold_seconds
+    )
+    if not reservation.admitted:
+        await call_records.set_outcome(caller.call_sid, Outcome.ROOM_FULL, room)
+        return goodbye(language, Line("room_full"))
+    await call_records.set_outcome(caller.call_sid, Outcome.JOINED, room)
+    if reservation.others == 0:
+        count_line = Line("first_participant")
+    else:
+        count_line = Line("participants", {"count": reservation.others})
+    return Reply(language, (Line("joining"), count_line), Join(room))
+
+
+def not_in_service(language: Language) -> Reply:
+    return Reply(language, (Line("not_in_service"),), Hangup())

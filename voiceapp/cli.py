@@ -1,0 +1,60 @@
+"""The `voiceapp` command: serve, migrate, provisioning, call (the emulator), prompts.
+
+Each command group lives in voiceapp/commands/<group>.py and registers its own
+sub-commands; this module only wires them and turns every expected failure into a
+one-line error and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from tortoise.exceptions import DBConnectionError, OperationalError
+
+from voiceapp.commands import COMMAND_GROUPS
+from voiceapp.errors import VoiceappError
+from voiceapp.settings import SettingsError, get_settings
+
+EXIT_ERROR = 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="voiceapp", description="Dial-in conference bridge for carrier voice webhooks."
+    )
+    groups = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for register in COMMAND_GROUPS:
+        register(groups)
+    return parser
+
+
+def _fail(message: str) -> int:
+    print(f"voiceapp: error: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = get_settings()
+        result = args.handler(args, settings)
+        if asyncio.iscoroutine(result):
+            result = asyncio.run(result)
+        return int(result or 0)
+    except VoiceappError as error:
+        return _fail(error.message)
+    except SettingsError as error:
+        return _fail(str(error))
+    except OperationalError as error:
+        if "no such table" in str(error) or "does not exist" in str(error):
+            return _fail("the database is not migrated yet: run 'voiceapp migrate' first")
+        return _fail(f"database error: {error}")
+    except (DBConnectionError, ConnectionError, OSError) as error:
+        return _fail(f"cannot reach the database: {error}")
+    except KeyboardInterrupt:
+        return 130

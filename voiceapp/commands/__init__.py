@@ -1,0 +1,16 @@
+"""Command groups of the `voiceapp` CLI; each module has `register(subparsers)`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from voiceapp.commands import call, provisioning, server
+from voiceapp.commands.base import Groups
+
+Register = Callable[[Groups], None]
+
+COMMAND_GROUPS: list[Register] = [
+    server.register,
+    provisioning.register,
+    call.register,
+]

@@ -1,0 +1,58 @@
+"""`voiceapp call`: place a test call through the carrier emulator and print what happens."""
+
+from __future__ import annotations
+
+import argparse
+
+import httpx
+
+from voiceapp.commands.base import Groups
+from voiceapp.emulator.carrier import Event
+from voiceapp.emulator.inprocess import in_process_carrier, remote_carrier
+from voiceapp.errors import InvalidInput
+from voiceapp.phone_numbers import to_e164
+from voiceapp.settings import Settings
+
+
+def register(groups: Groups) -> None:
+    call = groups.add_parser(
+        "call",
+        help="place a test call with the carrier emulator",
+        description="Dial a number as a carrier would and print what the caller hears. "
+        "Each --digits is one keypad entry, typed at the next prompt.",
+    )
+    call.add_argument("--to", required=True, help="the number dialled, e.g. +33180000001")
+    call.add_argument("--from", dest="caller", default="+33612345678", help="the caller's number")
+    call.add_argument(
+        "--digits",
+        action="append",
+        default=[],
+        metavar="INPUT",
+        help="one keypad entry, e.g. 1234# (repeat for each prompt)",
+    )
+    call.add_argument("--url", help="base URL of a running voiceapp (default: run it in-process)")
+    call.set_defaults(handler=run_call)
+
+
+def echo(event: Event) -> None:
+    print(event, flush=True)
+
+
+async def run_call(args: argparse.Namespace, settings: Settings) -> int:
+    to = to_e164(args.to, field="to")
+    for entry in args.digits:
+        if not entry or any(ch not in "0123456789*#" for ch in entry):
+            raise InvalidInput(f"--digits takes keypad keys 0-9, * and #, got {entry!r}")
+    print(f"☎ calling {to} from {args.caller}")
+    try:
+        if args.url:
+            if not settings.auth_token:
+                raise InvalidInput("set TWILIO_AUTH_TOKEN to the server's token to sign the calls")
+            async with remote_carrier(args.url, settings.auth_token, echo=echo) as carrier:
+                call = await carrier.call(to, caller=args.caller, digits=args.digits)
+        else:
+            async with in_process_carrier(settings, echo=echo) as carrier:
+                call = await carrier.call(to, caller=args.caller, digits=args.digits)
+    except httpx.HTTPError as error:
+        raise InvalidInput(f"cannot reach {args.url}: {error}") from None
+    return 1 if any(event.kind == "error" for event in call.events) else 0

@@ -1,0 +1,208 @@
+"""`voiceapp bridge|numbers|rooms ...`: set up the conference server, map phone numbers,
+manage rooms. Every rule is in the domain modules; this module parses and prints."""
+
+from __future__ import annotations
+
+import argparse
+
+from voiceapp import bridge, directory
+from voiceapp.commands.base import Groups, table
+from voiceapp.db import database
+from voiceapp.models import Room
+from voiceapp.settings import Settings
+
+
+def register(groups: Groups) -> None:
+    _register_bridge(groups)
+    _register_numbers(groups)
+    _register_rooms(groups)
+
+
+# ---- bridge ----------------------------------------------------------------------------
+
+
+def _register_bridge(groups: Groups) -> None:
+    parser = groups.add_parser("bridge", help="set up the conference server")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    setup = actions.add_parser("setup", help="create the conference server or change it")
+    setup.add_argument("--extension", required=True)
+    setup.add_argument("--language", default="fr", help="fr or es")
+    setup.set_defaults(handler=bridge_setup)
+    show = actions.add_parser("show", help="show the conference server")
+    show.set_defaults(handler=bridge_show)
+    remove = actions.add_parser(
+        "remove", help="delete the conference server (no rooms, no numbers)"
+    )
+    remove.set_defaults(handler=bridge_remove)
+
+
+async def bridge_setup(args: argparse.Namespace, settings: Settings) -> int:
+    async with database(settings.database_url):
+        current = await bridge.setup_bridge(args.extension, args.language)
+        print(
+            f"conference server on extension {current.extension.number}, "
+            f"language {current.default_language.value}"
+        )
+    return 0
+
+
+async def bridge_show(args: argparse.Namespace, settings: Settings) -> int:
+    async with database(settings.database_url):
+        current = await bridge.require_bridge()
+        rooms = await bridge.list_rooms()
+        print(
+            f"conference server on extension {current.extension.number}, "
+            f"language {current.default_language.value}, "
+            f"{len(rooms)} of {settings.max_rooms} rooms"
+        )
+    return 0
+
+
+async def bridge_remove(args: argparse.Namespace, settings: Settings) -> int:
+    async with database(settings.database_url):
+        await bridge.remove_bridge()
+        print("conference server removed")
+    return 0
+
+
+# ---- numbers ---------------------------------------------------------------------------
+
+
+def _register_numbers(groups: Groups) -> None:
+    parser = groups.add_parser("numbers", help="map phone numbers to extensions")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = actions.add_parser("add", help="map a phone number to an extension")
+    add.add_argument("number", help="E.164, e.g. +33180000001")
+    add.add_argument("--extension", required=True)
+    add.add_argument("--language", default="fr", help="fr or es")
+    add.set_defaults(handler=numbers_add)
+    update = actions.add_parser("update", help="change a number's extension or language")
+    update.add_argument("number")
+    update.add_argument("--extension")
+    update.add_argument("--language")
+    update.set_defaults(handler=numbers_update)
+    listing = actions.add_parser("list", help="list phone numbers and where they go")
+    listing.set_defaults(handler=numbers_list)
+    remove = actions.add_parser("remove", help="stop answering a phone number")
+    remove.add_argument("number")
+    remove.set_defaults(handler=numbers_remove)
+
+
+async def numbers_add(args: argparse.Namespace, settings: Settings) -> int:
+    async with database(settings.database_url):
+        number = await directory.add_number(args.number, args.extension, args.language)
+        print(f"{number.e164} -> extension {args.extension} ({number.language.value})")
+    return 0
+
+
+async def numbers_update(args: argparse.Namespace, settings: Settings) -> int:
+    async with database(settings.database_url):
+        number = await directory.update_number(
+            args.number, extension_number=args.extension, language=args.language
+        )
+        print(f"{number.e164} -> extension {number.extension.number} ({number.language.value})")
+    return 0
+
+
+async def numbers_list(args: argparse.Namespace, settings: Settings) -> int:
+    async with database(settings.database_url):
+        numbers = await directory.list_numbers()
+        if not numbers:
+            print("no phone numbers yet: voiceapp numbers add +33180000001 --extension 800")
+            return 0
+        rows = [
+            (n.e164, n.extension.number, n.extension.kind.value.replace("_", " "), n.language.value)
+            for n in numbers
+        ]
+        print(table(("NUMBER", "EXTENSION", "DESTINATION", "LANGUAGE"), rows))
+    return 0
+
+
+async def numbers_remove(args: argparse.Namespace, settings: Settings) -> int:
+    async with database(settings.database_url):
+        print(f"removed {await directory.remove_number(args.number)}")
+    return 0
+
+
+# ---- rooms -----------------------------------------------------------------------------
+
+
+def describe_room(room: Room) -> str:
+    pin = "PIN set" if room.pin else "no PIN"
+    return (
+        f"room {room.name!r}: conference ID {room.conference_id}, {pin}, "
+        f"up to {room.capacity} callers"
+    )
+
+
+def _register_rooms(groups: Groups) -> None:
+    parser = groups.add_parser("rooms", help="conference rooms")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = actions.add_parser("add", help="add a room to the conference server")
+    add.add_argument("--name", required=True)
+    add.add_argument("--conference-id", required=True)
+    add.add_argument("--pin")
+    add.add_argument("--capacity")
+    add.set_defaults(handler=rooms_add)
+    listing = actions.add_parser("list", help="list rooms")
+    listing.set_defaults(handler=rooms_list)
+    update = actions.add_parser("update", help="change a room's name, ID, PIN or capacity")
+    update.add_argument("conference_id")
+    update.add_argument("--name")
+    update.add_argument("--new-conference-id")
+    pin = update.add_mutually_exclusive_group()
+    pin.add_argument("--pin")
+    pin.add_argument("--no-pin", action="store_true", help="remove the room's PIN")
+    update.add_argument("--capacity")
+    update.set_defaults(handler=rooms_update)
+    remove = actions.add_parser("remove", help="delete a room")
+    remove.add_argument("conference_id")
+    remove.set_defaults(handler=rooms_remove)
+
+
+async def rooms_add(args: argparse.Namespace, settings: Settings) -> int:
+    async with database(settings.database_url):
+        room = await bridge.add_room(
+            settings,
+            name=args.name,
+            conference_id=args.conference_id,
+            pin=args.pin,
+            capacity=args.capacity,
+        )
+        print(describe_room(room))
+    return 0
+
+
+async def rooms_list(args: argparse.Namespace, settings: Settings) -> int:
+    async with database(settings.database_url):
+        rooms = await bridge.list_rooms()
+        if not rooms:
+            print("no rooms yet: voiceapp rooms add --name Sales --conference-id 1234")
+            return 0
+        rows = [
+            (r.conference_id, r.name, "yes" if r.pin else "no", f"{r.seats_taken}/{r.capacity}")
+            for r in rooms
+        ]
+        print(table(("CONFERENCE ID", "NAME", "PIN", "CALLERS"), rows))
+    return 0
+
+
+async def rooms_update(args: argparse.Namespace, settings: Settings) -> int:
+    change = bridge.RoomChange(
+        name=args.name,
+        conference_id=args.new_conference_id,
+        pin=args.pin,
+        clear_pin=args.no_pin,
+        capacity=args.capacity,
+    )
+    async with database(settings.database_url):
+        room = await bridge.update_room(settings, args.conference_id, change)
+        print(describe_room(room))
+    return 0
+
+
+async def rooms_remove(args: argparse.Namespace, settings: Settings) -> int:
+    async with database(settings.database_url):
+        room = await bridge.remove_room(args.conference_id)
+        print(f"removed room {room.name!r} ({room.conference_id})")
+    return 0

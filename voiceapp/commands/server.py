@@ -1,0 +1,52 @@
+"""`voiceapp migrate` and `voiceapp serve`."""
+
+from __future__ import annotations
+
+import argparse
+
+from voiceapp import db
+from voiceapp.commands.base import Groups
+from voiceapp.errors import InvalidInput
+from voiceapp.settings import Settings
+
+
+def register(groups: Groups) -> None:
+    migrate = groups.add_parser("migrate", help="apply pending database migrations")
+    migrate.set_defaults(handler=run_migrate)
+
+    serve = groups.add_parser("serve", help="serve the carrier webhooks (and admin pages)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL only)")
+    serve.set_defaults(handler=run_serve)
+
+
+async def run_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    applied = await db.migrate(settings.database_url)
+    if applied:
+        for name in applied:
+            print(f"applied {name}")
+    else:
+        print("database is up to date")
+    return 0
+
+
+def run_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    if args.workers < 1:
+        raise InvalidInput("--workers must be at least 1")
+    if args.workers > 1 and settings.is_sqlite:
+        raise InvalidInput(
+            "SQLite is single-process: --workers > 1 needs VOICEAPP_DATABASE_URL=postgres://..."
+        )
+    uvicorn.run(
+        "voiceapp.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=settings.log_level.lower(),
+        proxy_headers=True,
+    )
+    return 0

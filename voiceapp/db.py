@@ -1,0 +1,67 @@
+"""Database configuration and the few helpers the CLI and app share.
+
+The app registers Tortoise in its lifespan (RegisterTortoise); the CLI opens a
+short-lived connection with `database()`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from tortoise import Tortoise
+from tortoise.migrations.api import migrate as run_migrate
+
+APP_LABEL = "voiceapp"
+MODELS_MODULE = "voiceapp.models"
+MIGRATIONS_MODULE = "voiceapp.migrations"
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    """The Tortoise config dict for a database URL (sqlite:// or postgres://)."""
+    url = database_url
+    if url.startswith("postgresql://"):
+        url = "postgres://" + url[len("postgresql://") :]
+    return {
+        "connections": {"default": url},
+        "apps": {
+            APP_LABEL: {
+                "models": [MODELS_MODULE],
+                "default_connection": "default",
+                "migrations": MIGRATIONS_MODULE,
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+# For the `tortoise` command (makemigrations): `tortoise -c voiceapp.db.TORTOISE_ORM ...`.
+TORTOISE_ORM = tortoise_config(os.environ.get("VOICEAPP_DATABASE_URL", "sqlite://voiceapp.sqlite3"))
+
+
+async def migrate(database_url: str) -> list[str]:
+    """Apply every pending migration; return the names applied (empty when up to date)."""
+    applied: list[str] = []
+
+    def progress(event: str, app_label: str, name: str) -> None:
+        if event == "apply_done":
+            applied.append(f"{app_label}.{name}")
+
+    try:
+        await run_migrate(config=tortoise_config(database_url), progress=progress)
+    finally:
+        await Tortoise.close_connections()
+    return applied
+
+
+@asynccontextmanager
+async def database(database_url: str) -> AsyncIterator[None]:
+    """An ORM connection for the length of one CLI command."""
+    await Tortoise.init(config=tortoise_config(database_url))
+    try:
+        yield
+    finally:
+        await Tortoise.close_connections()

@@ -1,0 +1,85 @@
+"""Which extension a phone number reaches, and in which language it greets callers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise.exceptions import IntegrityError
+
+from voiceapp.errors import Conflict, InvalidInput, NotFound
+from voiceapp.extensions import get_extension
+from voiceapp.models import Extension, Language, PhoneNumber
+from voiceapp.phone_numbers import to_e164, to_e164_or_none
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a call to one of our numbers goes."""
+
+    phone_number: PhoneNumber
+    extension: Extension
+
+    @property
+    def language(self) -> Language:
+        return Language(self.phone_number.language)
+
+
+def check_language(raw: str, *, field: str = "language") -> Language:
+    try:
+        return Language(raw.strip().lower())
+    except ValueError:
+        choices = ", ".join(language.value for language in Language)
+        raise InvalidInput(f"language must be one of {choices}, got {raw!r}", field=field) from None
+
+
+async def lookup(called: str) -> Destination | None:
+    """The destination of a number the carrier says was dialled, or None when unmapped."""
+    e164 = to_e164_or_none(called)
+    if e164 is None:
+        return None
+    phone_number = await PhoneNumber.get_or_none(e164=e164).select_related("extension")
+    if phone_number is None:
+        return None
+    return Destination(phone_number=phone_number, extension=phone_number.extension)
+
+
+async def add_number(raw_number: str, extension_number: str, language: str) -> PhoneNumber:
+    e164 = to_e164(raw_number)
+    lang = check_language(language)
+    extension = await get_extension(extension_number)
+    if await PhoneNumber.exists(e164=e164):
+        raise Conflict(f"{e164} is already mapped; change its destination instead", field="number")
+    try:
+        return await PhoneNumber.create(e164=e164, extension=extension, language=lang)
+    except IntegrityError:  # a concurrent add of the same number won the race
+        raise Conflict(f"{e164} is already mapped", field="number") from None
+
+
+async def get_number(raw_number: str) -> PhoneNumber:
+    e164 = to_e164(raw_number)
+    phone_number = await PhoneNumber.get_or_none(e164=e164).select_related("extension")
+    if phone_number is None:
+        raise NotFound(f"{e164} is not one of our numbers", field="number")
+    return phone_number
+
+
+async def update_number(
+    raw_number: str, *, extension_number: str | None = None, language: str | None = None
+) -> PhoneNumber:
+    phone_number = await get_number(raw_number)
+    if extension_number is not None:
+        phone_number.extension = await get_extension(extension_number)
+    if language is not None:
+        phone_number.language = check_language(language)
+    await phone_number.save()
+    return phone_number
+
+
+async def remove_number(raw_number: str) -> str:
+    phone_number = await get_number(raw_number)
+    await phone_number.delete()
+    return phone_number.e164
+
+
+async def list_numbers() -> list[PhoneNumber]:
+    return await PhoneNumber.all().select_related("extension").order_by("e164")

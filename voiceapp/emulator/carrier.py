@@ -1,0 +1,336 @@
+"""The carrier side of a call: sign each webhook, follow the TwiML, keep conferences.
+
+It follows Say, Play, Pause, Gather (finishOnKey, numDigits, timeout with no entry),
+Redirect, Dial/Conference (with maxParticipants enforced as the carrier does, error 16020,
+and the conference status callbacks), Hangup and Reject. Each keypad entry given to a
+call is typed at the next <Gather>; when entries run out, the caller stays silent.
+Everything the caller hears and does is kept as `Event`s, printed as a transcript.
+"""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+import httpx
+from defusedxml import ElementTree as SafeET
+
+from voiceapp.webhooks.signature import HEADER, sign
+
+# The longest a caller's webhook sequence may run before the emulator calls it a loop.
+MAX_DOCUMENTS = 60
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing that happened on the call, as the transcript shows it."""
+
+    kind: (
+        str  # say, play, pause, gather, keypad, silence, redirect, conference, full, hangup, error
+    )
+    text: str
+    language: str = ""
+
+    def __str__(self) -> str:
+        marks = {
+            "say": "🔊",
+            "play": "▶",
+            "pause": "…",
+            "keypad": "☎",
+            "silence": "☎",
+            "conference": "☰",
+            "full": "✖",
+            "hangup": "✆",
+            "error": "!",
+            "hold": "♫",
+        }
+        language = f"[{self.language}] " if self.language else ""
+        return f"{marks.get(self.kind, '·')} {language}{self.text}"
+
+
+@dataclass
+class Conference:
+    sid: str
+    name: str
+    status_callback: str | None
+    events: set[str]
+    participants: list[str] = field(default_factory=list)
+
+
+class Carrier:
+    """One carrier account: an HTTP client to the app, the auth token, live conferences."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        base_url: str,
+        auth_token: str,
+        *,
+        echo: Callable[[Event], None] | None = None,
+    ) -> None:
+        self.client = client
+        self.base_url = base_url.rstrip("/")
+        self.auth_token = auth_token
+        self.echo = echo
+        self.conferences: dict[str, Conference] = {}
+        self._sids = itertools.count(1)
+
+    def new_sid(self, prefix: str) -> str:
+        return f"{prefix}{secrets.token_hex(12)}{next(self._sids):08x}"
+
+    async def post(self, url: str, params: dict[str, str]) -> httpx.Response:
+        """POST a signed webhook, as the carrier does."""
+        headers = {HEADER: sign(self.auth_token, url, params)}
+        return await self.client.post(url, data=params, headers=headers)
+
+    async def call(
+        self,
+        to: str,
+        *,
+        caller: str = "+33612345678",
+        digits: list[str] | None = None,
+        stay: bool = False,
+    ) -> EmulatedCall:
+        """Place a call to `to` and run it until it hangs up or is inside a conference.
+
+        With stay=False the caller hangs up as soon as they are in a conference; with
+        stay=True they remain until `await call.hangup()`.
+        """
+        emulated = EmulatedCall(self, self.new_sid("CA"), caller, to, list(digits or []))
+        await emulated.run(stay=stay)
+        return emulated
+
+
+class EmulatedCall:
+    def __init__(self, carrier: Carrier, call_sid: str, caller: str, to: str, entries: list[str]):
+        self.carrier = carrier
+        self.call_sid = call_sid
+        self.caller = caller
+        self.to = to
+        self.entries = entries
+        self.events: list[Event] = []
+        self.documents: list[tuple[str, ET.Element]] = []
+        self.conference: Conference | None = None
+        self.status = "ringing"
+        self.seconds = 0
+
+    # ---- what tests read ---------------------------------------------------------------
+
+    @property
+    def said(self) -> list[str]:
+        return [event.text for event in self.events if event.kind == "say"]
+
+    @property
+    def transcript(self) -> str:
+        return "\n".join(str(event) for event in self.events)
+
+    def kinds(self) -> list[str]:
+        return [event.kind for event in self.events]
+
+    # ---- the call ----------------------------------------------------------------------
+
+    def _note(self, kind: str, text: str, language: str = "") -> None:
+        event = Event(kind, text, language)
+        self.events.append(event)
+        if self.carrier.echo is not None:
+            self.carrier.echo(event)
+
+    def _params(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        params = {
+            "AccountSid": "AC" + "0" * 32,
+            "ApiVersion": "2010-04-01",
+            "CallSid": self.call_sid,
+            "CallStatus": self.status,
+            "Direction": "inbound",
+            "From": self.caller,
+            "Caller": self.caller,
+            "To": self.to,
+            "Called": self.to,
+        }
+        params.update(extra or {})
+        return params
+
+    async def _fetch(self, url: str, extra: dict[str, str] | None = None) -> ET.Element | None:
+        response = await self.carrier.post(url, self._params(extra))
+        if response.status_code != 200:
+            self._note(
+                "error",
+                f"HTTP {response.status_code} from {url}: the carrier plays its "
+                "'application error' message and hangs up",
+            )
+            return None
+        try:
+            root = SafeET.fromstring(response.content)
+        except SafeET.ParseError as error:
+            self._note("error", f"invalid TwiML from {url}: {error}")
+            return None
+        if root.tag != "Response":
+            self._note("error", f"TwiML root is <{root.tag}>, not <Response>")
+            return None
+        self.documents.append((url, root))
+        return root
+
+    async def run(self, *, stay: bool = False) -> None:
+        self.status = "ringing"
+        document = await self._fetch(self.carrier.base_url + "/voice/incoming")
+        self.status = "in-progress"
+        while document is not None and len(self.documents) <= MAX_DOCUMENTS:
+            next_url, extra = await self._play(document)
+            if next_url is None:
+                break
+            if next_url == "stay":
+                if stay:
+                    return
+                break
+            document = await self._fetch(next_url, extra)
+        else:
+            if document is not None:
+                self._note("error", f"more than {MAX_DOCUMENTS} webhooks: the call loops")
+        await self.hangup()
+
+    async def _play(self, document: ET.Element) -> tuple[str | None, dict[str, str] | None]:
+        """Carry out one TwiML document. Returns the next URL to fetch (None: hang up,
+        "stay": the caller is in a conference) and the extra parameters to send."""
+        for verb in document:
+            tag = verb.tag
+            if tag in ("Say", "Play", "Pause"):
+                self._speak(verb)
+            elif tag == "Gather":
+                outcome = await self._gather(verb)
+                if outcome is not None:
+                    return outcome
+            elif tag == "Redirect":
+                self._note("redirect", (verb.text or "").strip())
+                return self._absolute(verb.text or ""), None
+            elif tag == "Dial":
+                dialled = await self._dial(verb)
+                if dialled is not None:
+                    return dialled
+            elif tag in ("Hangup", "Reject"):
+                return None, None
+            else:
+                self._note("error", f"the emulator does not know <{tag}>")
+                return None, None
+        return None, None  # the carrier hangs up at the end of a document
+
+    def _absolute(self, url: str) -> str:
+        return urljoin(self.carrier.base_url + "/", url.strip())
+
+    def _speak(self, verb: ET.Element) -> None:
+        if verb.tag == "Say":
+            self._note("say", (verb.text or "").strip(), verb.get("language", ""))
+        elif verb.tag == "Play":
+            self._note("play", (verb.text or "").strip())
+        else:
+            self._note("pause", f"{verb.get('length', '1')} s")
+        self.seconds += 1
+
+    async def _gather(self, verb: ET.Element) -> tuple[str, dict[str, str]] | None:
+        for child in verb:
+            self._speak(child)
+        action = self._absolute(verb.get("action") or "")
+        if not self.entries:
+            self._note("silence", f"(no key pressed for {verb.get('timeout', '5')} s)")
+            if verb.get("actionOnEmptyResult") == "true":
+                return action, {"Digits": ""}
+            return None
+        typed = self.entries.pop(0)
+        digits = typed
+        finish = verb.get("finishOnKey", "#")
+        if finish and finish in digits:
+            digits = digits[: digits.index(finish)]
+        limit = verb.get("numDigits")
+        if limit and limit.isdigit():
+            digits = digits[: int(limit)]
+        self._note("keypad", typed)
+        return action, {"Digits": digits, "FinishedOnKey": finish if finish in typed else ""}
+
+    async def _dial(self, verb: ET.Element) -> tuple[str | None, dict[str, str] | None] | None:
+        conference = verb.find("Conference")
+        if conference is None:
+            self._note("error", "the emulator only dials conferences")
+            return None, None
+        joined = await self._join(conference)
+        if not joined:
+            return None  # the carrier goes on with the verbs after <Dial>
+        return "stay", None
+
+    async def _join(self, element: ET.Element) -> bool:
+        name = (element.text or "").strip()
+        carrier = self.carrier
+        room = carrier.conferences.get(name)
+        if room is None:
+            room = Conference(
+                sid=carrier.new_sid("CF"),
+                name=name,
+                status_callback=element.get("statusCallback"),
+                events=set((element.get("statusCallbackEvent") or "").split()),
+            )
+        limit = int(element.get("maxParticipants") or 250)
+        if len(room.participants) >= limit:
+            self._note("full", f"conference {name} is full ({limit}): carrier error 16020")
+            return False
+        carrier.conferences[name] = room
+        room.participants.append(self.call_sid)
+        self.conference = room
+        if len(room.participants) == 1:
+            await self._conference_event(room, "conference-start", "start")
+            wait_url = element.get("waitUrl")
+            if wait_url:
+                await self._hold(self._absolute(wait_url))
+        await self._conference_event(room, "participant-join", "join", call_sid=self.call_sid)
+        self._note("conference", f"in conference {name} with {len(room.participants)} caller(s)")
+        return True
+
+    async def _hold(self, url: str) -> None:
+        """Play the waitUrl's TwiML once (not its loop), as the caller alone would hear it."""
+        response = await self.carrier.post(url, self._params())
+        try:
+            root = SafeET.fromstring(response.content)
+        except SafeET.ParseError:
+            self._note("error", f"invalid hold TwiML from {url}")
+            return
+        for verb in root:
+            if verb.tag in ("Say", "Play"):
+                self._note("hold", (verb.text or "").strip(), verb.get("language", ""))
+
+    async def _conference_event(
+        self, room: Conference, event: str, short: str, *, call_sid: str | None = None
+    ) -> None:
+        if not room.status_callback or short not in room.events:
+            return
+        params = {
+            "AccountSid": "AC" + "0" * 32,
+            "ConferenceSid": room.sid,
+            "FriendlyName": room.name,
+            "StatusCallbackEvent": event,
+        }
+        if call_sid:
+            params["CallSid"] = call_sid
+        response = await self.carrier.post(self._absolute(room.status_callback), params)
+        if response.status_code != 200:
+            self._note("error", f"HTTP {response.status_code} from the conference status callback")
+
+    async def hangup(self) -> None:
+        """The caller hangs up: leave any conference, then the call status callback."""
+        if self.status == "completed":
+            return
+        room, self.conference = self.conference, None
+        if room is not None and self.call_sid in room.participants:
+            room.participants.remove(self.call_sid)
+            await self._conference_event(room, "participant-leave", "leave", call_sid=self.call_sid)
+            if not room.participants:
+                await self._conference_event(room, "conference-end", "end")
+                self.carrier.conferences.pop(room.name, None)
+        self.status = "completed"
+        self._note("hangup", "call ended")
+        response = await self.carrier.post(
+            self.carrier.base_url + "/voice/status",
+            self._params({"CallDuration": str(self.seconds)}),
+        )
+        if response.status_code != 200:
+            self._note("error", f"HTTP {response.status_code} from the call status callback")

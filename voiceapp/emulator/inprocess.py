@@ -1,0 +1,43 @@
+"""Run the app inside this process for the emulator: no server, the configured database."""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import httpx
+
+from voiceapp.app import create_app
+from voiceapp.emulator.carrier import Carrier, Event
+from voiceapp.settings import Settings
+
+
+@asynccontextmanager
+async def in_process_carrier(
+    settings: Settings, *, echo: Callable[[Event], None] | None = None
+) -> AsyncIterator[Carrier]:
+    """A Carrier wired straight to a fresh app (lifespan included) on `settings`.
+
+    Without TWILIO_AUTH_TOKEN a throwaway token is shared by both sides, so a test call
+    works on a fresh install; signatures are still made and checked.
+    """
+    if not settings.auth_token:
+        settings = dataclasses.replace(settings, auth_token=secrets.token_hex(16))
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url=settings.public_url) as client,
+    ):
+        yield Carrier(client, settings.public_url, settings.auth_token, echo=echo)
+
+
+@asynccontextmanager
+async def remote_carrier(
+    base_url: str, auth_token: str, *, echo: Callable[[Event], None] | None = None
+) -> AsyncIterator[Carrier]:
+    """A Carrier calling a running voiceapp server over HTTP."""
+    async with httpx.AsyncClient(timeout=15.0) as client:  # the carrier's own webhook timeout
+        yield Carrier(client, base_url, auth_token, echo=echo)

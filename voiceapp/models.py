@@ -1,0 +1,197 @@
+"""The database tables, as Tortoise ORM models.
+
+Rules about what may be stored live in the domain modules (bridge, seats, directory);
+these classes only say what the columns are. Every change here needs a migration:
+`tortoise -c voiceapp.db.TORTOISE_ORM makemigrations` (see README).
+
+Model docstrings become table comments in the migration, and Tortoise's SQLite schema
+editor splits SQL on ';': keep semicolons out of them.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class ExtensionKind(StrEnum):
+    CONFERENCE_SERVER = "conference_server"
+    USER = "user"
+    RING_GROUP = "ring_group"
+    RECEPTIONIST = "receptionist"
+
+
+class Language(StrEnum):
+    FR = "fr"
+    ES = "es"
+
+
+class SeatState(StrEnum):
+    # Reserved: we answered <Dial><Conference> but the carrier has not yet said the caller is in.
+    RESERVED = "reserved"
+    JOINED = "joined"
+
+
+class Extension(Model):
+    id = fields.IntField(primary_key=True)
+    number = fields.CharField(max_length=8, unique=True)
+    kind = fields.CharEnumField(ExtensionKind, max_length=24)
+    name = fields.CharField(max_length=100, default="")
+    # A user extension rings this E.164 number or SIP URI.
+    forward_to = fields.CharField(max_length=255, null=True)
+    members: fields.ManyToManyRelation[Extension] = fields.ManyToManyField(
+        "voiceapp.Extension", related_name="ring_groups", through="ring_group_member"
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "extension"
+
+
+class PhoneNumber(Model):
+    id = fields.IntField(primary_key=True)
+    e164 = fields.CharField(max_length=16, unique=True)
+    extension: fields.ForeignKeyRelation[Extension] = fields.ForeignKeyField(
+        "voiceapp.Extension", related_name="phone_numbers", on_delete=fields.RESTRICT
+    )
+    language = fields.CharEnumField(Language, max_length=2, default=Language.FR)
+    # Carrier text-to-speech locale for this number (fr-CA, es-MX); None: the language's default.
+    say_locale = fields.CharField(max_length=8, null=True)
+    # A recorded greeting replacing the spoken one (path under the media directory).
+    greeting_media = fields.CharField(max_length=255, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "phone_number"
+
+
+class Bridge(Model):
+    """The conference server: one extension that holds the rooms."""
+
+    id = fields.IntField(primary_key=True)
+    extension: fields.OneToOneRelation[Extension] = fields.OneToOneField(
+        "voiceapp.Extension", related_name="bridge", on_delete=fields.RESTRICT
+    )
+    default_language = fields.CharEnumField(Language, max_length=2, default=Language.FR)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "bridge"
+
+
+class Room(Model):
+    id = fields.IntField(primary_key=True)
+    bridge: fields.ForeignKeyRelation[Bridge] = fields.ForeignKeyField(
+        "voiceapp.Bridge", related_name="rooms", on_delete=fields.RESTRICT
+    )
+    name = fields.CharField(max_length=100)
+    conference_id = fields.CharField(max_length=12, unique=True)
+    pin = fields.CharField(max_length=12, null=True)
+    capacity = fields.IntField(default=10)
+    # Seats reserved or joined right now. Changed only by one conditional UPDATE
+    # (seats.reserve_seat) so the cap holds under concurrent callers.
+    seats_taken = fields.IntField(default=0)
+    greeting_media = fields.CharField(max_length=255, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "room"
+
+
+class Seat(Model):
+    """One caller in one room, by the carrier's CallSid."""
+
+    id = fields.IntField(primary_key=True)
+    room: fields.ForeignKeyRelation[Room] = fields.ForeignKeyField(
+        "voiceapp.Room", related_name="seats", on_delete=fields.CASCADE
+    )
+    call_sid = fields.CharField(max_length=64, unique=True)
+    caller = fields.CharField(max_length=64, default="")
+    state = fields.CharEnumField(SeatState, max_length=10, default=SeatState.RESERVED)
+    conference_sid = fields.CharField(max_length=64, null=True)
+    reserved_at = fields.DatetimeField()
+    joined_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "seat"
+
+
+class CallRecord(Model):
+    """What happened on one inbound call: the call history the admin reads."""
+
+    id = fields.IntField(primary_key=True)
+    call_sid = fields.CharField(max_length=64, unique=True)
+    caller = fields.CharField(max_length=64, default="")
+    called = fields.CharField(max_length=64, default="")
+    extension_number = fields.CharField(max_length=8, null=True)
+    room: fields.ForeignKeyNullableRelation[Room] = fields.ForeignKeyField(
+        "voiceapp.Room", related_name="calls", null=True, on_delete=fields.SET_NULL
+    )
+    # Kept as text so history still reads right after the room is renamed or deleted.
+    room_name = fields.CharField(max_length=100, null=True)
+    outcome = fields.CharField(max_length=32, default="in_progress")
+    started_at = fields.DatetimeField()
+    joined_at = fields.DatetimeField(null=True)
+    ended_at = fields.DatetimeField(null=True)
+    duration_seconds = fields.IntField(null=True)
+
+    class Meta:
+        table = "call_record"
+
+
+class PinFailure(Model):
+    """A wrong PIN typed for a room, counted over a sliding window to stop guessing."""
+
+    id = fields.IntField(primary_key=True)
+    room: fields.ForeignKeyRelation[Room] = fields.ForeignKeyField(
+        "voiceapp.Room", related_name="pin_failures", on_delete=fields.CASCADE
+    )
+    caller = fields.CharField(max_length=64, db_index=True)
+    call_sid = fields.CharField(max_length=64)
+    failed_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "pin_failure"
+
+
+class Voicemail(Model):
+    id = fields.IntField(primary_key=True)
+    extension: fields.ForeignKeyNullableRelation[Extension] = fields.ForeignKeyField(
+        "voiceapp.Extension", related_name="voicemails", null=True, on_delete=fields.SET_NULL
+    )
+    # Kept as text so the message still says who it was for after the extension is gone.
+    extension_number = fields.CharField(max_length=8)
+    call_sid = fields.CharField(max_length=64, unique=True)
+    caller = fields.CharField(max_length=64, default="")
+    called = fields.CharField(max_length=64, default="")
+    recording_url = fields.CharField(max_length=500)
+    recording_sid = fields.CharField(max_length=64, null=True)
+    duration_seconds = fields.IntField(default=0)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "voicemail"
+
+
+class AdminUser(Model):
+    id = fields.IntField(primary_key=True)
+    username = fields.CharField(max_length=64, unique=True)
+    password_hash = fields.CharField(max_length=255)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_login_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "admin_user"
+
+
+class LoginAttempt(Model):
+    """Failed admin logins, by client address and by username, for rate limiting."""
+
+    id = fields.IntField(primary_key=True)
+    key = fields.CharField(max_length=128, db_index=True)
+    attempted_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "login_attempt"

@@ -1,0 +1,93 @@
+"""Every setting voiceapp reads, taken from the environment once.
+
+Names and defaults here are part of the public contract (see README's settings table).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+MEDIA_MODES = ("say", "play", "auto")
+
+
+class SettingsError(ValueError):
+    """A setting has a value voiceapp cannot use; the message names it."""
+
+
+def _int(env: dict[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    auth_token: str
+    public_url: str
+    media_mode: str
+    media_dir: Path
+    max_rooms: int
+    default_capacity: int
+    max_capacity: int
+    seat_hold_seconds: int
+    gather_timeout_seconds: int
+    pin_window_seconds: int
+    pin_max_failures_per_caller: int
+    pin_max_failures_per_room: int
+    log_level: str
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite:")
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Build Settings from `env` (the process environment by default)."""
+    env = dict(os.environ if env is None else env)
+    public_url = env.get("VOICEAPP_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+    if not public_url.startswith(("http://", "https://")):
+        raise SettingsError(
+            f"VOICEAPP_PUBLIC_URL must start with http:// or https://, got {public_url!r}"
+        )
+    media_mode = env.get("VOICEAPP_MEDIA_MODE", "auto").lower()
+    if media_mode not in MEDIA_MODES:
+        raise SettingsError(
+            f"VOICEAPP_MEDIA_MODE must be one of {', '.join(MEDIA_MODES)}, got {media_mode!r}"
+        )
+    database_url = env.get("VOICEAPP_DATABASE_URL", "sqlite://voiceapp.sqlite3")
+    if not database_url.startswith(("sqlite:", "postgres://", "postgresql://", "asyncpg://")):
+        raise SettingsError("VOICEAPP_DATABASE_URL must be an sqlite:// or postgres:// URL")
+    max_capacity = 250  # Twilio's own ceiling for <Conference maxParticipants>.
+    return Settings(
+        database_url=database_url,
+        auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
+        public_url=public_url,
+        media_mode=media_mode,
+        media_dir=Path(env.get("VOICEAPP_MEDIA_DIR", "selfhost_media")),
+        max_rooms=_int(env, "VOICEAPP_MAX_ROOMS", 10, 1, 1000),
+        default_capacity=_int(env, "VOICEAPP_ROOM_CAPACITY", 10, 1, max_capacity),
+        max_capacity=max_capacity,
+        seat_hold_seconds=_int(env, "VOICEAPP_SEAT_HOLD_SECONDS", 60, 5, 3600),
+        gather_timeout_seconds=_int(env, "VOICEAPP_GATHER_TIMEOUT", 6, 1, 60),
+        pin_window_seconds=_int(env, "VOICEAPP_PIN_WINDOW_SECONDS", 900, 60, 86400),
+        pin_max_failures_per_caller=_int(env, "VOICEAPP_PIN_MAX_FAILURES_PER_CALLER", 6, 1, 1000),
+        pin_max_failures_per_room=_int(env, "VOICEAPP_PIN_MAX_FAILURES_PER_ROOM", 30, 1, 10000),
+        log_level=env.get("VOICEAPP_LOG_LEVEL", "INFO").upper(),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once. Tests call `get_settings.cache_clear()`."""
+    return load_settings()

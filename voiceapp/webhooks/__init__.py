@@ -1,0 +1,1 @@
+"""Carrier webhooks: parse the form, call one domain function, answer TwiML."""

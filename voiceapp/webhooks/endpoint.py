@@ -1,0 +1,104 @@
+"""The one wrapper every carrier webhook goes through.
+
+It reads the form, refuses unsigned requests (403), and turns any failure inside the
+handler, the database being down included, into a 200 with valid TwiML (an apology, then
+hangup): a 5xx or broken XML would make the carrier play its own generic error.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import wraps
+
+from starlette.datastructures import FormData, QueryParams
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from twilio.twiml.voice_response import VoiceResponse
+
+from voiceapp.models import Language
+from voiceapp.settings import Settings
+from voiceapp.webhooks import twiml
+from voiceapp.webhooks.signature import is_signed
+from voiceapp.webhooks.state import language_from
+
+log = logging.getLogger(__name__)
+
+# A carrier's form is a few dozen short fields; anything past this is not from one.
+MAX_FIELDS = 200
+
+
+def clean(value: object, limit: int = 64) -> str:
+    """A form value as safe text: no control characters (NUL breaks PostgreSQL text),
+    trimmed, at most `limit` characters."""
+    if not isinstance(value, str):
+        return ""
+    kept = "".join(ch for ch in value if unicodedata.category(ch)[0] != "C")
+    return kept.strip()[:limit]
+
+
+@dataclass(frozen=True)
+class VoiceRequest:
+    """A verified carrier webhook."""
+
+    request: Request
+    form: FormData
+    settings: Settings
+
+    @property
+    def query(self) -> QueryParams:
+        return self.request.query_params
+
+    def field(self, name: str, limit: int = 64) -> str:
+        return clean(self.form.get(name), limit)
+
+    @property
+    def call_sid(self) -> str:
+        return self.field("CallSid")
+
+    @property
+    def caller(self) -> str:
+        return self.field("From")
+
+    @property
+    def called(self) -> str:
+        return self.field("To")
+
+    @property
+    def digits(self) -> str:
+        """What the caller typed: keypad characters only, so garbage cannot reach the flow."""
+        raw = self.field("Digits", 128)
+        return "".join(ch for ch in raw if ch in "0123456789*#")
+
+
+VoiceHandler = Callable[[VoiceRequest], Awaitable[VoiceResponse]]
+
+
+def voice_webhook(handler: VoiceHandler) -> Callable[[Request], Awaitable[Response]]:
+    @wraps(handler)
+    async def endpoint(request: Request) -> Response:
+        settings: Settings = request.app.state.settings
+        try:
+            form = await request.form(max_files=0, max_fields=MAX_FIELDS)
+        except Exception:  # malformed body: it cannot carry a valid signature either
+            form = FormData()
+        if not is_signed(request, form, settings.auth_token, settings.public_url):
+            log.warning("refused unsigned request to %s", request.url.path)
+            return PlainTextResponse("invalid or missing X-Twilio-Signature", status_code=403)
+        voice = VoiceRequest(request, form, settings)
+        try:
+            return twiml.xml(await handler(voice))
+        except Exception:
+            log.exception("voice webhook %s failed call_sid=%s", request.url.path, voice.call_sid)
+            return twiml.xml(twiml.apology(_apology_languages(request)))
+
+    return endpoint
+
+
+def _apology_languages(request: Request) -> tuple[Language, ...]:
+    """The call's language when the URL says it; both when we never learnt it."""
+    if "lang" in request.query_params:
+        return (language_from(request.query_params),)
+    return (Language.FR, Language.ES)

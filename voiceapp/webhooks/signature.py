@@ -1,0 +1,38 @@
+"""X-Twilio-Signature checking.
+
+The carrier signs the URL it called plus the sorted POST parameters (HMAC-SHA1 with the
+account's auth token). Behind a TLS proxy the app sees http:// and an inner host, so the
+URL is rebuilt from VOICEAPP_PUBLIC_URL + path + query, never taken from request.url.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from twilio.request_validator import RequestValidator
+
+HEADER = "X-Twilio-Signature"
+
+
+@lru_cache(maxsize=4)
+def _validator(auth_token: str) -> RequestValidator:
+    return RequestValidator(auth_token)
+
+
+def signed_url(request: Request, public_url: str) -> str:
+    query = request.url.query
+    return public_url + request.url.path + (f"?{query}" if query else "")
+
+
+def is_signed(request: Request, form: FormData, auth_token: str, public_url: str) -> bool:
+    signature = request.headers.get(HEADER, "")
+    if not auth_token or not signature:
+        return False
+    return bool(_validator(auth_token).validate(signed_url(request, public_url), form, signature))
+
+
+def sign(auth_token: str, url: str, params: dict[str, str]) -> str:
+    """The signature a carrier would send for a POST of `params` to `url` (the emulator's)."""
+    return str(_validator(auth_token).compute_signature(url, params))

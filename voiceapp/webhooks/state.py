@@ -1,0 +1,56 @@
+"""Per-call state in the query of callback URLs we hand the carrier.
+
+The carrier signs the whole URL it requests, query included, so once signatures are
+checked these values cannot be forged by a caller. Unreadable values fall back to the
+start of the flow rather than failing: a caller always hears something sensible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import urlencode
+
+from voiceapp.call_flow import STEPS, CallState
+from voiceapp.models import Language
+
+
+def state_query(state: CallState) -> dict[str, str]:
+    query = {
+        "step": state.step,
+        "lang": state.language.value,
+        "tries": str(state.tries),
+        "quiet": str(state.quiet),
+    }
+    if state.room_id is not None:
+        query["room"] = str(state.room_id)
+    return query
+
+
+def _small_int(raw: str | None, default: int = 0) -> int:
+    if raw is None or not raw.isdigit() or len(raw) > 6:
+        return default
+    return int(raw)
+
+
+def language_from(query: Mapping[str, str], default: Language = Language.FR) -> Language:
+    try:
+        return Language(query.get("lang", default.value))
+    except ValueError:
+        return default
+
+
+def state_from(query: Mapping[str, str]) -> CallState:
+    step = query.get("step", "ask_id")
+    room = query.get("room")
+    return CallState(
+        step="ask_pin" if step == "ask_pin" and "ask_pin" in STEPS else "ask_id",
+        language=language_from(query),
+        tries=_small_int(query.get("tries")),
+        quiet=_small_int(query.get("quiet")),
+        room_id=_small_int(room) if room else None,
+    )
+
+
+def url(public_url: str, path: str, query: Mapping[str, str] | None = None) -> str:
+    """An absolute URL the carrier will call back: VOICEAPP_PUBLIC_URL + path + query."""
+    return public_url + path + (("?" + urlencode(query)) if query else "")

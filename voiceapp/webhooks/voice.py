@@ -1,0 +1,100 @@
+"""The voice webhooks the carrier calls. Each one: read the form, call the domain, render."""
+
+from __future__ import annotations
+
+from starlette.routing import Route
+from twilio.twiml.voice_response import VoiceResponse
+
+from voiceapp import bridge, call_flow, call_records, directory, seats
+from voiceapp.call_flow import Caller, Reply
+from voiceapp.call_records import Outcome
+from voiceapp.models import ExtensionKind, Language
+from voiceapp.webhooks import twiml
+from voiceapp.webhooks.endpoint import VoiceRequest, voice_webhook
+from voiceapp.webhooks.state import language_from, state_from
+
+# CallStatus values after which the call is over (the carrier's status callback).
+CALL_OVER = {"completed", "busy", "failed", "no-answer", "canceled"}
+
+
+def caller_of(voice: VoiceRequest) -> Caller:
+    return Caller(call_sid=voice.call_sid, number=voice.caller)
+
+
+async def answer(voice: VoiceRequest) -> Reply:
+    destination = await directory.lookup(voice.called)
+    extension_number = destination.extension.number if destination else None
+    await call_records.start_call(voice.call_sid, voice.caller, voice.called, extension_number)
+    if destination is None:
+        await call_records.set_outcome(voice.call_sid, Outcome.UNMAPPED)
+        current = await bridge.get_bridge()
+        return call_flow.not_in_service(current.default_language if current else Language.FR)
+    if destination.extension.kind is ExtensionKind.CONFERENCE_SERVER:
+        return call_flow.greet(destination.language)
+    await call_records.set_outcome(voice.call_sid, Outcome.UNMAPPED)
+    return call_flow.not_in_service(destination.language)
+
+
+@voice_webhook
+async def incoming(voice: VoiceRequest) -> VoiceResponse:
+    return twiml.render(await answer(voice), voice.settings)
+
+
+@voice_webhook
+async def gather(voice: VoiceRequest) -> VoiceResponse:
+    state = state_from(voice.query)
+    digits = voice.digits.rstrip("#")
+    if not digits:
+        reply = await call_flow.on_silence(state, caller_of(voice))
+    else:
+        reply = await call_flow.on_digits(state, digits, caller_of(voice), voice.settings)
+    return twiml.render(reply, voice.settings)
+
+
+@voice_webhook
+async def silence(voice: VoiceRequest) -> VoiceResponse:
+    reply = await call_flow.on_silence(state_from(voice.query), caller_of(voice))
+    return twiml.render(reply, voice.settings)
+
+
+@voice_webhook
+async def conference_status(voice: VoiceRequest) -> VoiceResponse:
+    event = voice.field("StatusCallbackEvent")
+    if event == "participant-join":
+        await seats.confirm_join(voice.call_sid, voice.field("ConferenceSid"))
+    elif event == "participant-leave":
+        await seats.release_seat(voice.call_sid)
+    elif event == "conference-end":
+        await seats.release_conference(voice.field("ConferenceSid"))
+    return VoiceResponse()
+
+
+@voice_webhook
+async def call_status(voice: VoiceRequest) -> VoiceResponse:
+    if voice.field("CallStatus") in CALL_OVER:
+        await seats.release_seat(voice.call_sid)
+        duration = voice.field("CallDuration")
+        await call_records.end_call(voice.call_sid, int(duration) if duration.isdigit() else None)
+    return VoiceResponse()
+
+
+@voice_webhook
+async def hold(voice: VoiceRequest) -> VoiceResponse:
+    return twiml.hold_music(language_from(voice.query), voice.settings)
+
+
+@voice_webhook
+async def fallback(voice: VoiceRequest) -> VoiceResponse:
+    """The carrier's Fallback URL: static, no database, for when everything else failed."""
+    return twiml.apology((Language.FR, Language.ES))
+
+
+routes = [
+    Route("/voice/incoming", incoming, methods=["POST"]),
+    Route("/voice/gather", gather, methods=["POST"]),
+    Route("/voice/silence", silence, methods=["POST"]),
+    Route("/voice/conference-status", conference_status, methods=["POST"]),
+    Route("/voice/status", call_status, methods=["POST"]),
+    Route("/voice/hold", hold, methods=["POST", "GET"]),
+    Route("/voice/fallback", fallback, methods=["POST", "GET"]),
+]
