@@ -1,14 +1,27 @@
 """Extensions: the internal numbers a phone number can reach (conference server, users,
-ring groups, the virtual receptionist)."""
+ring groups, the virtual receptionist).
+
+The conference server's own extension is made by `bridge.setup_bridge`; this module
+manages the others, and refuses to delete one that a phone number still reaches.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from voiceapp.errors import InvalidInput, NotFound
-from voiceapp.models import Extension, PhoneNumber
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from voiceapp.errors import Conflict, InvalidInput, NotFound
+from voiceapp.models import Extension, ExtensionKind, PhoneNumber
+from voiceapp.phone_numbers import to_e164
 
 EXTENSION_PATTERN = re.compile(r"[0-9]{2,6}")
+SIP_URI_PATTERN = re.compile(r"sips?:[A-Za-z0-9._~%!$&'()*+,;=-]+@[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+NAME_MAX = 100
+# Kinds an admin creates here; the conference server comes from `voiceapp bridge setup`.
+MANAGED_KINDS = (ExtensionKind.USER, ExtensionKind.RING_GROUP, ExtensionKind.RECEPTIONIST)
 
 
 def check_extension_number(raw: str, *, field: str = "extension") -> str:
@@ -17,6 +30,39 @@ def check_extension_number(raw: str, *, field: str = "extension") -> str:
     if not EXTENSION_PATTERN.fullmatch(text):
         raise InvalidInput(f"extension must be 2 to 6 digits, got {raw!r}", field=field)
     return text
+
+
+def check_kind(raw: str | ExtensionKind, *, field: str = "kind") -> ExtensionKind:
+    """A kind as typed on the CLI or a form ("ring-group" and "ring_group" both work)."""
+    text = str(raw).strip().lower().replace("-", "_")
+    aliases = {"receptionist": "receptionist", "virtual_receptionist": "receptionist"}
+    text = aliases.get(text, text)
+    for kind in MANAGED_KINDS:
+        if kind.value == text:
+            return kind
+    choices = ", ".join(kind.value.replace("_", "-") for kind in MANAGED_KINDS)
+    raise InvalidInput(f"kind must be one of {choices}, got {raw!r}", field=field)
+
+
+def check_name(raw: str, *, field: str = "name") -> str:
+    text = " ".join(raw.split())
+    if not text:
+        raise InvalidInput("name must not be empty", field=field)
+    if len(text) > NAME_MAX:
+        raise InvalidInput(f"name must be at most {NAME_MAX} characters", field=field)
+    return text
+
+
+def check_forward_to(raw: str, *, field: str = "forward_to") -> str:
+    """Where a user's calls ring: an E.164 number or a SIP URI (sip:alice@pbx.example.com)."""
+    text = raw.strip()
+    if text.lower().startswith(("sip:", "sips:")):
+        if not SIP_URI_PATTERN.fullmatch(text):
+            raise InvalidInput(
+                f"{raw!r} is not a SIP URI like sip:alice@pbx.example.com", field=field
+            )
+        return text
+    return to_e164(text, field=field)
 
 
 async def get_extension(number: str, *, field: str = "extension") -> Extension:
@@ -34,3 +80,113 @@ async def numbers_mapped_to(extension: Extension) -> list[str]:
         .values_list("e164", flat=True)
     )
     return [str(row) for row in rows]
+
+
+async def list_extensions() -> list[Extension]:
+    return await Extension.all().prefetch_related("members").order_by("number")
+
+
+@dataclass(frozen=True)
+class ExtensionChange:
+    """Fields of an extension to change; None leaves a field as it is."""
+
+    name: str | None = None
+    forward_to: str | None = None
+    members: list[str] | None = None  # ring group member extension numbers
+
+
+async def _members(numbers: list[str]) -> list[Extension]:
+    """Ring group members: existing user extensions, each named once."""
+    if not numbers:
+        raise InvalidInput("a ring group needs at least one member", field="members")
+    members = []
+    for raw in dict.fromkeys(n.strip() for n in numbers if n.strip()):
+        member = await get_extension(raw, field="members")
+        if member.kind is not ExtensionKind.USER:
+            raise InvalidInput(
+                f"extension {member.number} is not a user; ring groups ring users only",
+                field="members",
+            )
+        members.append(member)
+    return members
+
+
+async def add_extension(
+    number: str,
+    kind: str | ExtensionKind,
+    name: str,
+    *,
+    forward_to: str | None = None,
+    members: list[str] | None = None,
+) -> Extension:
+    clean_number = check_extension_number(number)
+    clean_kind = check_kind(kind)
+    clean_name = check_name(name)
+    target = None
+    if clean_kind is ExtensionKind.USER:
+        if not forward_to:
+            raise InvalidInput("a user needs a forwarding number or SIP URI", field="forward_to")
+        target = check_forward_to(forward_to)
+    member_rows = await _members(members or []) if clean_kind is ExtensionKind.RING_GROUP else []
+    if clean_kind is ExtensionKind.RECEPTIONIST and await Extension.exists(kind=clean_kind):
+        raise Conflict("there is already a virtual receptionist", field="kind")
+    if await Extension.exists(number=clean_number):
+        raise Conflict(f"extension {clean_number} is already in use", field="extension")
+    try:
+        async with in_transaction():
+            extension = await Extension.create(
+                number=clean_number, kind=clean_kind, name=clean_name, forward_to=target
+            )
+            if member_rows:
+                await extension.members.add(*member_rows)
+    except IntegrityError:
+        raise Conflict(f"extension {clean_number} is already in use", field="extension") from None
+    return extension
+
+
+async def update_extension(number: str, change: ExtensionChange) -> Extension:
+    extension = await get_extension(number)
+    if change.name is not None:
+        extension.name = check_name(change.name)
+    if change.forward_to is not None:
+        if extension.kind is not ExtensionKind.USER:
+            raise InvalidInput("only a user extension has a forwarding target", field="forward_to")
+        extension.forward_to = check_forward_to(change.forward_to)
+    async with in_transaction():
+        await extension.save()
+        if change.members is not None:
+            if extension.kind is not ExtensionKind.RING_GROUP:
+                raise InvalidInput("only a ring group has members", field="members")
+            member_rows = await _members(change.members)
+            await extension.members.clear()
+            await extension.members.add(*member_rows)
+    return extension
+
+
+async def remove_extension(number: str) -> Extension:
+    """Delete an extension no phone number reaches. The conference server is removed with
+    `bridge.remove_bridge`, which also checks its rooms."""
+    extension = await get_extension(number)
+    if extension.kind is ExtensionKind.CONFERENCE_SERVER:
+        raise Conflict(
+            "this is the conference server: delete it from the conference page "
+            "or with 'voiceapp bridge remove'",
+            field="extension",
+        )
+    numbers = await numbers_mapped_to(extension)
+    if numbers:
+        raise Conflict(
+            f"extension {extension.number} is still reached by {', '.join(numbers)}; "
+            "map those numbers elsewhere first",
+            field="extension",
+        )
+    groups = await extension.ring_groups.all().order_by("number")
+    if groups:
+        listed = ", ".join(f"{group.number} ({group.name})" for group in groups)
+        raise Conflict(
+            f"extension {extension.number} is a member of ring group {listed}; "
+            "remove it from the group first",
+            field="extension",
+        )
+    await extension.delete()
+    return extension

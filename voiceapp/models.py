@@ -46,6 +46,10 @@ class Extension(Model):
     )
     created_at = fields.DatetimeField(auto_now_add=True)
 
+    # Reverse relations, declared for type checkers.
+    ring_groups: fields.ManyToManyRelation[Extension]
+    phone_numbers: fields.ReverseRelation[PhoneNumber]
+
     class Meta:
         table = "extension"
 

@@ -1,0 +1,84 @@
+"""Shared fixtures: a migrated database (SQLite, and PostgreSQL when
+VOICEAPP_TEST_POSTGRES_URL is set), settings, and a carrier emulator wired to the app."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+
+from voiceapp import bridge, directory
+from voiceapp.db import migrate
+from voiceapp.emulator import Carrier
+from voiceapp.emulator.inprocess import in_process_carrier
+from voiceapp.settings import Settings, load_settings
+
+AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+PUBLIC_URL = "https://voice.example.test"
+FR_NUMBER = "+33180000001"
+ES_NUMBER = "+34910000001"
+
+POSTGRES_URL = os.environ.get("VOICEAPP_TEST_POSTGRES_URL", "")
+BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+@pytest.fixture(params=BACKENDS)
+async def database_url(request: pytest.FixtureRequest, tmp_path: object) -> AsyncIterator[str]:
+    """A fresh, empty database of each backend under test, dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite://{tmp_path}/voiceapp.sqlite3"
+        return
+    name = f"voiceapp_test_{uuid.uuid4().hex[:12]}"
+    admin_dsn = POSTGRES_URL.replace("postgres://", "postgresql://", 1)
+    admin = await asyncpg.connect(admin_dsn)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield with_database(POSTGRES_URL, name)
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+def make_settings(database_url: str, **overrides: str) -> Settings:
+    env = {
+        "VOICEAPP_DATABASE_URL": database_url,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "VOICEAPP_PUBLIC_URL": PUBLIC_URL,
+        "VOICEAPP_MEDIA_MODE": "say",
+    }
+    env.update(overrides)
+    return load_settings(env)
+
+
+@pytest.fixture
+async def settings(database_url: str) -> Settings:
+    await migrate(database_url)
+    return make_settings(database_url)
+
+
+@pytest.fixture
+async def carrier(settings: Settings) -> AsyncIterator[Carrier]:
+    """A carrier emulator talking to the app in-process; the ORM is live for seeding."""
+    async with in_process_carrier(settings) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+async def conference(carrier: Carrier, settings: Settings) -> Carrier:
+    """A bridge on 800 reached by a French and a Spanish number, with two rooms:
+    1234 (PIN 4321) and 5555 (no PIN)."""
+    await bridge.setup_bridge("800", "fr")
+    await directory.add_number(FR_NUMBER, "800", "fr")
+    await directory.add_number(ES_NUMBER, "800", "es")
+    await bridge.add_room(settings, name="Ventes", conference_id="1234", pin="4321")
+    await bridge.add_room(settings, name="Support", conference_id="5555")
+    return carrier
