@@ -10,6 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from voiceapp import bridge, directory
 from voiceapp.db import migrate
@@ -34,6 +35,9 @@ def with_database(url: str, name: str) -> str:
 @pytest.fixture(params=BACKENDS)
 async def database_url(request: pytest.FixtureRequest, tmp_path: object) -> AsyncIterator[str]:
     """A fresh, empty database of each backend under test, dropped afterwards."""
+    # Tortoise caches each model's INSERT/DELETE SQL by connection name, not by dialect:
+    # without this, a PostgreSQL test after an SQLite one sends "?" placeholders to asyncpg.
+    EXECUTOR_CACHE.clear()
     if request.param == "sqlite":
         yield f"sqlite://{tmp_path}/voiceapp.sqlite3"
         return
