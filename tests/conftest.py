@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -32,6 +33,21 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
 
 
+@asynccontextmanager
+async def fresh_postgres_database() -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database on the configured server, dropped afterwards."""
+    name = f"voiceapp_test_{uuid.uuid4().hex[:12]}"
+    admin_dsn = POSTGRES_URL.replace("postgres://", "postgresql://", 1)
+    admin = await asyncpg.connect(admin_dsn)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield with_database(POSTGRES_URL, name)
+    finally:
+        # FORCE: a server a test started (or killed) may still hold connections.
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
 @pytest.fixture(params=BACKENDS)
 async def database_url(request: pytest.FixtureRequest, tmp_path: object) -> AsyncIterator[str]:
     """A fresh, empty database of each backend under test, dropped afterwards."""
@@ -41,15 +57,18 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: object) -> Asyn
     if request.param == "sqlite":
         yield f"sqlite://{tmp_path}/voiceapp.sqlite3"
         return
-    name = f"voiceapp_test_{uuid.uuid4().hex[:12]}"
-    admin_dsn = POSTGRES_URL.replace("postgres://", "postgresql://", 1)
-    admin = await asyncpg.connect(admin_dsn)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield with_database(POSTGRES_URL, name)
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    async with fresh_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database, for tests that only make sense there (several workers)."""
+    if not POSTGRES_URL:
+        pytest.skip("VOICEAPP_TEST_POSTGRES_URL is not set")
+    EXECUTOR_CACHE.clear()
+    async with fresh_postgres_database() as url:
+        yield url
 
 
 def make_settings(database_url: str, **overrides: str) -> Settings:
@@ -76,13 +95,18 @@ async def carrier(settings: Settings) -> AsyncIterator[Carrier]:
         yield emulator
 
 
-@pytest.fixture
-async def conference(carrier: Carrier, settings: Settings) -> Carrier:
+async def provision_conference(settings: Settings) -> None:
     """A bridge on 800 reached by a French and a Spanish number, with two rooms:
-    1234 (PIN 4321) and 5555 (no PIN)."""
+    1234 (PIN 4321) and 5555 (no PIN), both of the default capacity (10)."""
     await bridge.setup_bridge("800", "fr")
     await directory.add_number(FR_NUMBER, "800", "fr")
     await directory.add_number(ES_NUMBER, "800", "es")
     await bridge.add_room(settings, name="Ventes", conference_id="1234", pin="4321")
     await bridge.add_room(settings, name="Support", conference_id="5555")
+
+
+@pytest.fixture
+async def conference(carrier: Carrier, settings: Settings) -> Carrier:
+    """The carrier, with `provision_conference`'s bridge, numbers and rooms in the database."""
+    await provision_conference(settings)
     return carrier
