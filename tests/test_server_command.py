@@ -1,0 +1,72 @@
+"""`voiceapp serve --workers N`: refused on SQLite, handed to uvicorn's factory mode otherwise."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import uvicorn
+
+from voiceapp.cli import main
+from voiceapp.settings import get_settings
+
+
+@pytest.fixture
+def environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    get_settings.cache_clear()
+    yield monkeypatch
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def uvicorn_runs(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Each uvicorn.run call's arguments, instead of a real server."""
+    runs: list[dict[str, Any]] = []
+
+    def record(app: str, **options: Any) -> None:
+        runs.append({"app": app, **options})
+
+    monkeypatch.setattr(uvicorn, "run", record)
+    return runs
+
+
+def test_several_workers_on_sqlite_are_refused(
+    environment: pytest.MonkeyPatch,
+    uvicorn_runs: list[dict[str, Any]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    environment.setenv("VOICEAPP_DATABASE_URL", "sqlite://voiceapp.sqlite3")
+    assert main(["serve", "--workers", "2"]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("voiceapp: error: SQLite is single-process")
+    assert "postgres://" in error
+    assert uvicorn_runs == []
+
+
+def test_zero_workers_is_refused(
+    environment: pytest.MonkeyPatch, uvicorn_runs: list[dict[str, Any]]
+) -> None:
+    environment.setenv("VOICEAPP_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/db")
+    assert main(["serve", "--workers", "0"]) == 1
+    assert uvicorn_runs == []
+
+
+def test_one_worker_on_sqlite_is_served(
+    environment: pytest.MonkeyPatch, uvicorn_runs: list[dict[str, Any]]
+) -> None:
+    environment.setenv("VOICEAPP_DATABASE_URL", "sqlite://voiceapp.sqlite3")
+    assert main(["serve"]) == 0
+    assert [run["workers"] for run in uvicorn_runs] == [1]
+
+
+def test_workers_on_postgres_use_the_app_factory(
+    environment: pytest.MonkeyPatch, uvicorn_runs: list[dict[str, Any]]
+) -> None:
+    environment.setenv("VOICEAPP_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/db")
+    assert main(["serve", "--host", "127.0.0.2", "--port", "9000", "--workers", "4"]) == 0
+    (run,) = uvicorn_runs
+    # Each worker process imports the factory and builds its own app and database pool.
+    assert run["app"] == "voiceapp.app:create_app"
+    assert run["factory"] is True
+    assert (run["host"], run["port"], run["workers"]) == ("127.0.0.2", 9000, 4)
