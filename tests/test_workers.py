@@ -1,4 +1,4 @@
-"""The seat cap across processes: real `voiceapp serve --workers 4` on PostgreSQL."""
+"""Real servers in child processes: the seat cap across 4 workers on PostgreSQL, and restarts."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from voiceapp.db import database, migrate
 from voiceapp.emulator.carrier import EmulatedCall
 from voiceapp.emulator.inprocess import remote_carrier
 from voiceapp.emulator.server import free_port, live_server, serve_command
-from voiceapp.models import Language, Room, Seat
+from voiceapp.models import Language, PhoneNumber, Room, Seat, SeatState
+from voiceapp.settings import Settings
 
-from .conftest import AUTH_TOKEN, FR_NUMBER, make_settings, provision_conference
+from .conftest import AUTH_TOKEN, ES_NUMBER, FR_NUMBER, make_settings, provision_conference
 
 WORKERS = 4
 CALLERS = 200
@@ -67,3 +68,37 @@ async def test_four_workers_admit_exactly_the_room_capacity(postgres_url: str) -
             assert (await Room.get(conference_id="5555")).seats_taken == 0
             assert await Seat.all().count() == 0
     assert "Traceback" not in server.log()
+
+
+@pytest.mark.slow
+async def test_restart_keeps_rooms_numbers_and_roster(
+    database_url: str, settings: Settings
+) -> None:
+    async with database(database_url):
+        await provision_conference(settings)
+    port = free_port()
+    command, env = serve_command(port), server_env(database_url, port)
+    async with remote_carrier(f"http://127.0.0.1:{port}", AUTH_TOKEN) as carrier:
+        async with live_server(command, env, port):
+            staying = await carrier.call(FR_NUMBER, digits=["1234#", "4321#"], stay=True)
+            assert staying.conference is not None
+        async with live_server(command, env, port):
+            async with database(database_url):
+                rooms = (
+                    await Room.all()
+                    .order_by("conference_id")
+                    .values_list("conference_id", "pin", "seats_taken")
+                )
+                assert rooms == [("1234", "4321", 1), ("5555", None, 0)]
+                numbers = await PhoneNumber.all().order_by("e164").values_list("e164", flat=True)
+                assert numbers == sorted([FR_NUMBER, ES_NUMBER])
+                seat = await Seat.get(call_sid=staying.call_sid)
+                assert seat.state == SeatState.JOINED
+            # The caller still in the room hangs up through the new process: seat freed.
+            await staying.hangup()
+            assert not [event for event in staying.events if event.kind == "error"]
+            late = await carrier.call(FR_NUMBER, digits=["1234#", "4321#"], stay=True)
+            assert late.conference is not None
+            async with database(database_url):
+                assert await Seat.all().values_list("call_sid", flat=True) == [late.call_sid]
+            await late.hangup()
