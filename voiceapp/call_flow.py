@@ -149,7 +149,7 @@ async def _on_pin(state: CallState, digits: str, caller: Caller, settings: Setti
         return Reply(
             state.language, (Line("unknown_id"),), Ask(CallState("ask_id", state.language))
         )
-    if await pin_guard.is_locked_out(room, caller.number, settings):
+    if await pin_guard.is_locked_out(room, caller.number, caller.call_sid, settings):
         await call_records.set_outcome(caller.call_sid, Outcome.LOCKED_OUT, room)
         return goodbye(state.language, Line("locked_out"))
     if bridge.pin_matches(room, digits):

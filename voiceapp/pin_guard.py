@@ -24,16 +24,23 @@ async def record_failure(room: Room, caller: str, call_sid: str) -> None:
     await PinFailure.create(room=room, caller=caller, call_sid=call_sid, failed_at=now)
 
 
-async def is_locked_out(room: Room, caller: str, settings: Settings) -> bool:
+async def is_locked_out(room: Room, caller: str, call_sid: str, settings: Settings) -> bool:
     since = datetime.now(UTC) - timedelta(seconds=settings.pin_window_seconds)
     recent = PinFailure.filter(failed_at__gte=since)
     if await recent.filter(caller=caller).count() >= settings.pin_max_failures_per_caller:
-        log.warning("PIN entry refused for caller=%s: too many recent failures", caller)
-        return True
-    if await recent.filter(room=room).count() >= settings.pin_max_failures_per_room:
-        log.warning("PIN entry refused for room %s: too many recent failures", room.pk)
-        return True
-    return False
+        reason = "from this caller"
+    elif await recent.filter(room=room).count() >= settings.pin_max_failures_per_room:
+        reason = "for this room"
+    else:
+        return False
+    log.warning(
+        "PIN entry refused for room %s call_sid=%s caller=%s: too many recent failures %s",
+        room.pk,
+        call_sid,
+        caller,
+        reason,
+    )
+    return True
 
 
 async def forget_expired(settings: Settings) -> int:
