@@ -11,10 +11,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
-from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from voiceapp import bridge, directory
-from voiceapp.db import migrate
+from voiceapp.db import forget_compiled_sql, migrate
 from voiceapp.emulator import Carrier
 from voiceapp.emulator.inprocess import in_process_carrier
 from voiceapp.settings import Settings, load_settings
@@ -51,9 +50,7 @@ async def fresh_postgres_database() -> AsyncIterator[str]:
 @pytest.fixture(params=BACKENDS)
 async def database_url(request: pytest.FixtureRequest, tmp_path: object) -> AsyncIterator[str]:
     """A fresh, empty database of each backend under test, dropped afterwards."""
-    # Tortoise caches each model's INSERT/DELETE SQL by connection name, not by dialect:
-    # without this, a PostgreSQL test after an SQLite one sends "?" placeholders to asyncpg.
-    EXECUTOR_CACHE.clear()
+    forget_compiled_sql()  # the previous test may have used the other backend
     if request.param == "sqlite":
         yield f"sqlite://{tmp_path}/voiceapp.sqlite3"
         return
@@ -66,7 +63,7 @@ async def postgres_url() -> AsyncIterator[str]:
     """A fresh PostgreSQL database, for tests that only make sense there (several workers)."""
     if not POSTGRES_URL:
         pytest.skip("VOICEAPP_TEST_POSTGRES_URL is not set")
-    EXECUTOR_CACHE.clear()
+    forget_compiled_sql()
     async with fresh_postgres_database() as url:
         yield url
 

@@ -15,7 +15,7 @@ from tortoise import connections
 from voiceapp import bridge, ivr_prompts, seats
 from voiceapp.call_flow import CallState
 from voiceapp.emulator import Carrier
-from voiceapp.models import Language, Room, Seat, SeatState
+from voiceapp.models import CallRecord, Language, Room, Seat, SeatState
 from voiceapp.settings import Settings
 from voiceapp.webhooks.state import state_query, url
 
@@ -159,3 +159,13 @@ async def test_reservation_never_joined_expires(conference: Carrier, settings: S
     assert not await Seat.exists(call_sid="CAlost")
     assert (await Room.get(pk=room.pk)).seats_taken == 1
     await call.hangup()
+
+
+async def test_incoming_webhook_delivered_twice_records_one_call(conference: Carrier) -> None:
+    incoming = conference.base_url + "/voice/incoming"
+    answers = await asyncio.gather(
+        *(conference.post(incoming, params("CAtwice")) for _ in range(3))
+    )
+    for answer in answers:
+        assert verbs(parse(answer.text)) == ["Gather", "Redirect"]
+    assert await CallRecord.filter(call_sid="CAtwice").count() == 1

@@ -27,9 +27,11 @@ class Outcome(StrEnum):
 
 
 async def start_call(call_sid: str, caller: str, called: str, extension_number: str | None) -> None:
-    if not call_sid or await CallRecord.exists(call_sid=call_sid):
+    if not call_sid:
         return
-    with suppress(IntegrityError):  # the carrier retried the webhook concurrently
+    # No existence check first: the unique CallSid refuses a retried webhook's second row,
+    # and the check was one query more on the path every call takes.
+    with suppress(IntegrityError):
         await CallRecord.create(
             call_sid=call_sid,
             caller=caller,

@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from tortoise import Tortoise
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.migrations.api import migrate as run_migrate
 
 APP_LABEL = "voiceapp"
@@ -40,6 +41,16 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
 
 # For the `tortoise` command (makemigrations): `tortoise -c voiceapp.db.TORTOISE_ORM ...`.
 TORTOISE_ORM = tortoise_config(os.environ.get("VOICEAPP_DATABASE_URL", "sqlite://voiceapp.sqlite3"))
+
+
+def forget_compiled_sql() -> None:
+    """Drop Tortoise's cache of each model's INSERT/DELETE SQL.
+
+    It is keyed by connection name, not by dialect, so a process that moves from an
+    SQLite database to a PostgreSQL one (the test suite, the benchmark) would otherwise
+    send SQLite's "?" placeholders to asyncpg.
+    """
+    EXECUTOR_CACHE.clear()
 
 
 async def migrate(database_url: str) -> list[str]:

@@ -32,21 +32,32 @@ class Reservation:
 
 async def reserve_seat(room: Room, call_sid: str, caller: str, hold_seconds: int) -> Reservation:
     """Take a seat in `room` for this call if the room is under its cap."""
-    await release_expired(hold_seconds, room_id=room.pk)
     existing = await Seat.get_or_none(call_sid=call_sid)
     if existing is not None:
         if existing.room_id == room.pk:  # type: ignore[attr-defined]
             # The carrier asked again for the same call (a retried webhook): same seat.
             return Reservation(admitted=True, others=await _others(room, call_sid))
         await release_seat(call_sid)
+    # Expired reservations only matter once the room looks full, so they are swept then,
+    # not on every join (it is one query less on the path every caller takes).
+    admitted = await _take_seat(room, call_sid, caller) or (
+        await release_expired(hold_seconds, room_id=room.pk) > 0
+        and await _take_seat(room, call_sid, caller)
+    )
+    if not admitted:
+        return Reservation(admitted=False, others=room.capacity)
+    return Reservation(admitted=True, others=await _others(room, call_sid))
+
+
+async def _take_seat(room: Room, call_sid: str, caller: str) -> bool:
     async with in_transaction():
         taken = await Room.filter(id=room.pk, seats_taken__lt=F("capacity")).update(
             seats_taken=F("seats_taken") + 1
         )
         if taken != 1:
-            return Reservation(admitted=False, others=room.capacity)
+            return False
         await Seat.create(room_id=room.pk, call_sid=call_sid, caller=caller, reserved_at=now())
-    return Reservation(admitted=True, others=await _others(room, call_sid))
+    return True
 
 
 async def _others(room: Room, call_sid: str) -> int:

@@ -1,0 +1,258 @@
+"""voiceapp's webhooks next to a bare Starlette baseline, on SQLite and on PostgreSQL.
+
+    python -m bench.run [--duration 10] [--connections 50] [--backends sqlite,postgres]
+
+It starts each server for real (uvicorn, one worker), replays pre-signed carrier
+webhooks with wrk (or a Python client when wrk is not installed) and prints req/s,
+p50/p99 latency and the ratio to the baseline for: the baseline (constant TwiML),
+POST /voice/incoming for a mapped number (a new CallSid each time, so each request
+writes its call record), and the conference-ID step that reserves a seat. For that step
+the room holds 250 and a sweeper frees seats every few milliseconds, so every request
+takes a seat (counted from the <Dial> answers) and none measures the full-room path.
+Exit status 1 when a target is missed or a request failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+import asyncpg
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from bench.load import Result, run_load, wrk_available
+from voiceapp import bridge, directory
+from voiceapp.call_flow import CallState
+from voiceapp.db import database, forget_compiled_sql, migrate
+from voiceapp.emulator.server import free_port, live_server, serve_command
+from voiceapp.models import Room, Seat
+from voiceapp.settings import load_settings
+from voiceapp.webhooks.signature import sign
+from voiceapp.webhooks.state import state_query, url
+
+BENCH_DIR = Path(__file__).resolve().parent
+TOKEN = "bench-auth-token-0123456789abcdef"  # noqa: S105 (a throwaway server's)
+NUMBER = "+33180000001"
+CONFERENCE_ID = "5555"
+WARMUP_SECONDS = 2.0
+SWEEP_EVERY = 0.02  # seconds; at ~2k reservations/s that frees ~40 seats at a time
+# Pre-signed requests per second of measurement: above any rate one worker reaches here.
+REQUESTS_PER_SECOND = 8000
+
+INCOMING_TARGET = 0.25
+INCOMING_P99_MS = 20.0
+RESERVATION_TARGET = 0.10
+
+
+@dataclass(frozen=True)
+class Measured:
+    name: str
+    result: Result
+    target: float | None = None
+    p99_limit_ms: float | None = None
+
+    def missed(self, baseline: Result) -> list[str]:
+        misses = []
+        if self.target is not None and self.result.rate < self.target * baseline.rate:
+            misses.append(f"below {self.target:.0%} of the baseline")
+        if self.p99_limit_ms is not None and self.result.p99_ms >= self.p99_limit_ms:
+            misses.append(f"p99 not under {self.p99_limit_ms:g} ms")
+        if self.result.failures:
+            misses.append(f"{self.result.failures} failed requests")
+        return misses
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get(
+            "VOICEAPP_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
+        ),
+        help="a PostgreSQL server to create the benchmark's throwaway database on",
+    )
+    parser.add_argument("--tool", choices=["auto", "wrk", "python"], default="auto")
+    args = parser.parse_args()
+    if args.tool == "auto":
+        args.tool = "wrk" if wrk_available() else "python"
+    return args
+
+
+def write_requests(
+    path: Path, target: str, count: int, params: Callable[[int], dict[str, str]]
+) -> Path:
+    """`count` requests to `target`, each signed as the carrier would sign it."""
+    with path.open("w") as out:
+        for i in range(count):
+            fields = params(i)
+            out.write(f"{sign(TOKEN, target, fields)}\t{urlencode(fields)}\n")
+    return path
+
+
+def call_fields(prefix: str) -> Callable[[int], dict[str, str]]:
+    def fields(i: int) -> dict[str, str]:
+        return {
+            "AccountSid": "AC" + "0" * 32,
+            "CallSid": f"CA{prefix}{i:026d}",
+            "CallStatus": "in-progress",
+            "From": f"+336{i % 100_000_000:08d}",
+            "To": NUMBER,
+            "Direction": "inbound",
+        }
+
+    return fields
+
+
+def with_digits(fields: Callable[[int], dict[str, str]], digits: str) -> Callable[[int], dict]:
+    return lambda i: {**fields(i), "Digits": digits}
+
+
+async def measure(
+    name: str, target_url: str, params: Callable[[int], dict[str, str]], args: argparse.Namespace
+) -> Result:
+    """A warm-up, then the measurement, each with its own CallSids."""
+    with tempfile.TemporaryDirectory(prefix="voiceapp-bench-") as scratch:
+        warm = Path(scratch, "warm")
+        write_requests(warm, target_url, 2000, call_fields(f"W{name}"))
+        await run_load(target_url, warm, args.connections, WARMUP_SECONDS, tool=args.tool)
+        count = int(args.duration * REQUESTS_PER_SECOND)
+        timed = write_requests(Path(scratch, "timed"), target_url, count, params)
+        return await run_load(target_url, timed, args.connections, args.duration, tool=args.tool)
+
+
+async def measure_baseline(args: argparse.Namespace) -> Result:
+    port = free_port()
+    command = [
+        sys.executable,
+        *("-m", "uvicorn", "baseline:app", "--app-dir", str(BENCH_DIR)),
+        *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
+    ]
+    async with live_server(command, {}, port) as server:
+        return await measure("B", f"{server.base_url}/twiml", call_fields("B"), args)
+
+
+@asynccontextmanager
+async def fresh_database(backend: str, args: argparse.Namespace) -> AsyncIterator[str]:
+    forget_compiled_sql()  # this process may have used the other backend before
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="voiceapp-bench-") as scratch:
+            yield f"sqlite://{scratch}/bench.sqlite3"
+        return
+    name = f"voiceapp_bench_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(args.postgres_url.replace("postgres://", "postgresql://", 1))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield args.postgres_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def provision(database_url: str) -> int:
+    """The bridge, the number and a room of the largest capacity; returns the room's id."""
+    settings = load_settings({"VOICEAPP_DATABASE_URL": database_url})
+    await migrate(database_url)
+    async with database(database_url):
+        await bridge.setup_bridge("800", "fr")
+        await directory.add_number(NUMBER, "800", "fr")
+        room = await bridge.add_room(
+            settings, name="Bench", conference_id=CONFERENCE_ID, capacity=settings.max_capacity
+        )
+        return int(room.pk)
+
+
+async def free_seats(room_id: int) -> None:
+    """Hang every seated caller up at once, as status callbacks would, until cancelled."""
+    while True:
+        async with in_transaction():
+            freed = await Seat.filter(room_id=room_id).delete()
+            if freed:
+                await Room.filter(id=room_id).update(seats_taken=F("seats_taken") - freed)
+        await asyncio.sleep(SWEEP_EVERY)
+
+
+async def measure_backend(backend: str, args: argparse.Namespace) -> list[Measured]:
+    async with fresh_database(backend, args) as database_url:
+        room_id = await provision(database_url)
+        port = free_port()
+        env = {
+            "VOICEAPP_DATABASE_URL": database_url,
+            "TWILIO_AUTH_TOKEN": TOKEN,
+            "VOICEAPP_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "VOICEAPP_MEDIA_MODE": "say",
+            "VOICEAPP_LOG_LEVEL": "WARNING",
+        }
+        async with live_server(serve_command(port), env, port) as server:
+            incoming = await measure(
+                "I", url(server.base_url, "/voice/incoming"), call_fields("I"), args
+            )
+            gather_url = url(server.base_url, "/voice/gather", state_query(CallState()))
+            async with database(database_url):
+                sweeper = asyncio.create_task(free_seats(room_id))
+                try:
+                    reservation = await measure(
+                        "R", gather_url, with_digits(call_fields("R"), f"{CONFERENCE_ID}#"), args
+                    )
+                finally:
+                    sweeper.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await sweeper
+    return [
+        Measured(f"{backend:<8} POST /voice/incoming", incoming, INCOMING_TARGET, INCOMING_P99_MS),
+        Measured(f"{backend:<8} seat reservation", reservation, RESERVATION_TARGET),
+    ]
+
+
+def report(baseline: Result, rows: list[Measured], args: argparse.Namespace) -> int:
+    print(
+        f"\nvoiceapp benchmark: 1 worker, {args.connections} connections, "
+        f"{args.duration:g} s per measurement, load by {args.tool}, {os.cpu_count()} CPU(s)\n"
+    )
+    print(f"{'':36}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}  target")
+    print(f"{'baseline (constant TwiML)':36}{baseline.rate:>8.0f}"
+          f"{baseline.p50_ms:>9.2f}{baseline.p99_ms:>9.2f}{1:>8.0%}")  # fmt: skip
+    missed = baseline.failures > 0
+    for row in rows:
+        result = row.result
+        misses = row.missed(baseline)
+        missed = missed or bool(misses)
+        target = f">= {row.target:.0%}" if row.target is not None else ""
+        if row.p99_limit_ms is not None:
+            target += f", p99 < {row.p99_limit_ms:g} ms"
+        verdict = "MISSED: " + "; ".join(misses) if misses else "met"
+        print(
+            f"{row.name:36}{result.rate:>8.0f}{result.p50_ms:>9.2f}{result.p99_ms:>9.2f}"
+            f"{result.rate / baseline.rate:>8.0%}  {target}: {verdict}"
+        )
+        if "reservation" in row.name and result.dials < result.requests:
+            print(f"{'':36}only {result.dials} of {result.requests} requests took a seat")
+            missed = True
+        if result.wrapped:
+            print(f"{'':36}(pre-signed requests ran out and were replayed)")
+    return 1 if missed else 0
+
+
+async def main() -> int:
+    args = parse_args()
+    baseline = await measure_baseline(args)
+    rows: list[Measured] = []
+    for backend in args.backends.split(","):
+        rows += await measure_backend(backend.strip(), args)
+    return report(baseline, rows, args)
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
