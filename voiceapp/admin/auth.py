@@ -45,7 +45,11 @@ def safe_next(target: str | None) -> str | None:
 
 
 def requires_admin(handler: Handler) -> Handler:
-    """Serve `handler` to a logged-in admin; send anyone else to the login page."""
+    """Serve `handler` to a logged-in admin; send anyone else to the login page.
+
+    A POST must also carry the session's CSRF token (403 otherwise), checked here before
+    the handler looks anything up, so no action can forget it.
+    """
 
     @wraps(handler)
     async def guarded(request: Request) -> Response:
@@ -56,6 +60,8 @@ def requires_admin(handler: Handler) -> Handler:
             if request.method == "GET":
                 login = login.replace_query_params(next=request.url.path)
             return RedirectResponse(str(login), status_code=303)
+        if request.method != "GET":
+            await csrf.verified_form(request)
         request.state.admin_user = user
         return await handler(request)
 

@@ -43,7 +43,9 @@ async def _page(request: Request, *, kind: str = "", form: FormState | None = No
     for extension in all_extensions:
         by_kind[ExtensionKind(extension.kind)].append(extension)
     add_forms = {name: FormState() for name in KINDS}
-    add_forms["receptionist"].values["name"] = request_gettext(request)("Receptionist")
+    _ = request_gettext(request)
+    # Translators: the default name of the virtual receptionist extension.
+    add_forms["receptionist"].values["name"] = _("Receptionist")
     if form is not None:
         add_forms[kind] = form
     return render(

@@ -8,6 +8,16 @@ from voiceapp.admin.locale import N_
 from voiceapp.call_records import Outcome
 from voiceapp.models import Extension, ExtensionKind, Language
 
+# The page links in every page's header: (route name, title).
+ADMIN_PAGES = [
+    ("admin:conferences", N_("Conferences")),
+    ("admin:numbers", N_("Numbers")),
+    ("admin:extensions", N_("Extensions")),
+    # Translators: the page showing who is in each conference room right now.
+    ("admin:live", N_("Live")),
+    ("admin:history", N_("Call history")),
+]
+
 # The languages a phone number or the conference server greets callers in.
 CALLER_LANGUAGES = {
     Language.FR.value: N_("French"),

@@ -54,7 +54,8 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     await verified_form(request)
     auth.log_out(request)
-    flash(request, request_gettext(request)("You are logged out."))
+    _ = request_gettext(request)
+    flash(request, _("You are logged out."))
     return see_other(request.url_for("admin:login"))
 
 

@@ -14,6 +14,7 @@ from starlette.templating import Jinja2Templates
 
 from voiceapp.admin.csrf import FIELD as CSRF_FIELD
 from voiceapp.admin.csrf import csrf_token
+from voiceapp.admin.labels import ADMIN_PAGES
 from voiceapp.admin.locale import LANGUAGE_NAMES, request_language, template_callables
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -44,6 +45,7 @@ def _page_context(request: Request) -> dict[str, Any]:
     return {
         "language": language,
         "languages": LANGUAGE_NAMES,
+        "admin_pages": ADMIN_PAGES,
         "csrf_field": CSRF_FIELD,
         "csrf_token": csrf_token(request),
         "admin_user": getattr(request.state, "admin_user", None),
