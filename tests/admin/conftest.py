@@ -105,4 +105,6 @@ def banner(page: str) -> str:
 
 
 def notices(page: str) -> list[str]:
-    return [html.unescape(n) for n in re.findall(r'<p class="notice" role="status">([^<]*)</p>', page)]
+    return [
+        html.unescape(n) for n in re.findall(r'<p class="notice" role="status">([^<]*)</p>', page)
+    ]

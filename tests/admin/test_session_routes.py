@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from starlette.routing import Mount, Route
+from starlette.routing import Route
 
 from voiceapp import admin
 from voiceapp.settings import Settings, SettingsError
@@ -30,7 +30,9 @@ async def test_admin_root_without_session_redirects_to_login(visitor: Browser) -
     assert response.headers["location"] == "https://voice.example.test/admin/login?next=%2Fadmin%2F"
 
 
-async def test_every_page_and_action_needs_a_session(visitor: Browser, site_settings: Settings) -> None:
+async def test_every_page_and_action_needs_a_session(
+    visitor: Browser, site_settings: Settings
+) -> None:
     public = {"/admin/login", "/admin/language"}
     routes = [(m, p) for m, p in admin_routes(site_settings) if p not in public]
     assert len(routes) > 20
@@ -55,7 +57,9 @@ async def test_login_sets_a_signed_httponly_lax_secure_cookie(visitor: Browser) 
 
 
 async def test_cookie_is_not_secure_on_a_plain_http_public_url(site_settings: Settings) -> None:
-    settings = admin_settings(site_settings.database_url, VOICEAPP_PUBLIC_URL="http://127.0.0.1:8000")
+    settings = admin_settings(
+        site_settings.database_url, VOICEAPP_PUBLIC_URL="http://127.0.0.1:8000"
+    )
     async for browser in open_browser(settings):
         response = await browser.get("/admin/login")
         cookie = response.headers["set-cookie"].lower()
@@ -95,7 +99,9 @@ async def test_a_stolen_pre_login_token_is_not_valid_after_login(visitor: Browse
     assert response.status_code == 403
 
 
-async def test_every_post_without_csrf_token_is_refused(admin: Browser, site_settings: Settings) -> None:
+async def test_every_post_without_csrf_token_is_refused(
+    admin: Browser, site_settings: Settings
+) -> None:
     posts = [path for method, path in admin_routes(site_settings) if method == "POST"]
     assert "/admin/login" in posts and "/admin/logout" in posts
     for path in posts:
