@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import html
 import re
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
 
 from voiceapp import accounts
 from voiceapp.app import create_app
-from voiceapp.db import migrate
 from voiceapp.settings import Settings
 
 from ..conftest import PUBLIC_URL, make_settings
@@ -21,6 +23,23 @@ SECRET_KEY = "test-secret-key-0123456789abcdef-0123456789"
 USERNAME = "alice"
 PASSWORD = "correct horse battery staple"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_voiceapp(
+    env: dict[str, str], *args: str, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """The `voiceapp` command of this checkout, in a child process."""
+    return subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
+        [sys.executable, "-m", "voiceapp", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+        check=False,
+    )
 
 
 def admin_settings(database_url: str, **overrides: str) -> Settings:
@@ -66,9 +85,9 @@ async def open_browser(settings: Settings) -> AsyncIterator[Browser]:
 
 
 @pytest.fixture
-async def site_settings(database_url: str) -> Settings:
-    await migrate(database_url)
-    return admin_settings(database_url)
+def site_settings(settings: Settings) -> Settings:
+    """The migrated test database, with the admin pages on."""
+    return admin_settings(settings.database_url)
 
 
 @pytest.fixture

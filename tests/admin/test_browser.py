@@ -21,9 +21,8 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 from voiceapp.emulator.inprocess import remote_carrier
 
 from ..conftest import AUTH_TOKEN, FR_NUMBER
-from .conftest import PASSWORD, SECRET_KEY, USERNAME
+from .conftest import PASSWORD, ROOT, SECRET_KEY, USERNAME, run_voiceapp
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("VOICEAPP_CHROMIUM", "/usr/bin/chromium")
 # Debian's chromium, never a downloaded one; no network chatter, no GPU, no sandbox (CI
 # containers run as root).
@@ -60,16 +59,7 @@ def free_port() -> int:
 
 
 def run_cli(env: dict[str, str], *args: str, stdin: str = "") -> None:
-    done = subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
-        [sys.executable, "-m", "voiceapp", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    done = run_voiceapp(env, *args, stdin=stdin)
     assert done.returncode == 0, done.stderr
 
 

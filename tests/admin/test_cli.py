@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -13,22 +12,13 @@ from argon2 import PasswordHasher
 from voiceapp.db import database
 from voiceapp.models import AdminUser
 
-ROOT = Path(__file__).resolve().parents[2]
+from .conftest import run_voiceapp
 
 
 def voiceapp(db: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "VOICEAPP_DATABASE_URL": f"sqlite://{db}"}
     env.pop("VOICEAPP_SECRET_KEY", None)
-    return subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
-        [sys.executable, "-m", "voiceapp", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    return run_voiceapp(env, *args, stdin=stdin)
 
 
 async def stored_hash(db: Path, username: str) -> str:

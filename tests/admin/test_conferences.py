@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import httpx
+
 from voiceapp import bridge, directory
 from voiceapp.models import Bridge, Room
 from voiceapp.settings import Settings
@@ -16,6 +18,11 @@ async def set_up(admin: Browser, extension: str = "800", language: str = "fr") -
         PAGE, "/admin/conferences/server", {"extension": extension, "language": language}
     )
     assert response.status_code == 303
+
+
+async def save_settings(admin: Browser, conference_id: str, **fields: str) -> httpx.Response:
+    page = f"/admin/conferences/rooms/{conference_id}"
+    return await admin.submit(page, page, fields)
 
 
 async def add_room(admin: Browser, **fields: str) -> str:
@@ -113,23 +120,17 @@ async def test_settings_change_id_and_pin(admin: Browser, site_settings: Setting
     page = await admin.get("/admin/conferences/rooms/1234")
     assert field_value(page.text, "new_conference_id") == "1234"
     assert field_value(page.text, "pin") == ""
-    response = await admin.submit(
-        "/admin/conferences/rooms/1234",
-        "/admin/conferences/rooms/1234",
-        {"name": "Ventes Sud", "new_conference_id": "4444", "pin": "999888", "capacity": "12"},
+    response = await save_settings(
+        admin, "1234", name="Ventes Sud", new_conference_id="4444", pin="999888", capacity="12"
     )
     assert response.status_code == 303
     room = await Room.get(conference_id="4444")
     assert (room.name, room.pin, room.capacity) == ("Ventes Sud", "999888", 12)
     # An empty PIN field keeps the PIN; the checkbox removes it.
     keep = {"name": "Ventes Sud", "new_conference_id": "4444", "pin": "", "capacity": "12"}
-    await admin.submit("/admin/conferences/rooms/4444", "/admin/conferences/rooms/4444", keep)
+    await save_settings(admin, "4444", **keep)
     assert (await Room.get(conference_id="4444")).pin == "999888"
-    await admin.submit(
-        "/admin/conferences/rooms/4444",
-        "/admin/conferences/rooms/4444",
-        {**keep, "clear_pin": "yes"},
-    )
+    await save_settings(admin, "4444", **keep, clear_pin="yes")
     assert (await Room.get(conference_id="4444")).pin is None
 
 
@@ -139,18 +140,14 @@ async def test_settings_errors_are_beside_their_fields(
     await set_up(admin)
     await bridge.add_room(site_settings, name="Ventes", conference_id="1234")
     await bridge.add_room(site_settings, name="Support", conference_id="5555")
-    response = await admin.submit(
-        "/admin/conferences/rooms/1234",
-        "/admin/conferences/rooms/1234",
-        {"name": "Ventes", "new_conference_id": "5555", "pin": "", "capacity": "10"},
+    response = await save_settings(
+        admin, "1234", name="Ventes", new_conference_id="5555", pin="", capacity="10"
     )
     assert response.status_code == 409
     assert "already used by another room" in field_error(response.text, "new_conference_id")
     assert field_value(response.text, "new_conference_id") == "5555"
-    response = await admin.submit(
-        "/admin/conferences/rooms/1234",
-        "/admin/conferences/rooms/1234",
-        {"name": "Ventes", "new_conference_id": "1234", "pin": "1", "capacity": "10"},
+    response = await save_settings(
+        admin, "1234", name="Ventes", new_conference_id="1234", pin="1", capacity="10"
     )
     assert response.status_code == 400
     assert "PIN must be 4 to 12 digits" in field_error(response.text, "pin")

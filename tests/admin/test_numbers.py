@@ -4,12 +4,30 @@ from __future__ import annotations
 
 import re
 
+import httpx
+
 from voiceapp import bridge, extensions
 from voiceapp.models import PhoneNumber
 
 from .conftest import Browser, field_error, field_value, notices
 
 PAGE = "/admin/numbers"
+
+
+async def add(admin: Browser, number: str, extension: str, language: str) -> httpx.Response:
+    data = {"number": number, "extension": extension, "language": language}
+    return await admin.submit(PAGE, PAGE, data)
+
+
+async def remap(admin: Browser, number: str, extension: str, language: str) -> httpx.Response:
+    return await admin.submit(
+        PAGE, f"/admin/numbers/{number}", {"extension": extension, "language": language}
+    )
+
+
+async def destination(e164: str) -> str:
+    number = await PhoneNumber.get(e164=e164).select_related("extension")
+    return number.extension.number
 
 
 async def seed_extensions() -> None:
@@ -50,33 +68,25 @@ async def test_add_numbers_several_to_one_extension(admin: Browser) -> None:
 
 async def test_add_number_errors_keep_what_was_typed(admin: Browser) -> None:
     await seed_extensions()
-    response = await admin.submit(
-        PAGE, PAGE, {"number": "0180000001", "extension": "201", "language": "es"}
-    )
+    response = await add(admin, "0180000001", "201", "es")
     assert response.status_code == 400
     assert "write it with + and the country code" in field_error(response.text, "add-number")
     assert field_value(response.text, "add-number") == "0180000001"
     add_form = response.text[response.text.index('id="add-number-title"') :]
     assert '<option value="201" selected>' in add_form
     assert '<option value="es" selected>' in add_form
-    await admin.submit(PAGE, PAGE, {"number": "+33180000001", "extension": "800", "language": "fr"})
-    duplicate = await admin.submit(
-        PAGE, PAGE, {"number": "+33180000001", "extension": "201", "language": "fr"}
-    )
+    await add(admin, "+33180000001", "800", "fr")
+    duplicate = await add(admin, "+33180000001", "201", "fr")
     assert duplicate.status_code == 409
     assert "already mapped" in field_error(duplicate.text, "add-number")
-    bad_language = await admin.submit(
-        PAGE, PAGE, {"number": "+33180000002", "extension": "800", "language": "de"}
-    )
+    bad_language = await add(admin, "+33180000002", "800", "de")
     assert "language must be one of fr, es" in field_error(bad_language.text, "add-language")
 
 
 async def test_remap_a_number_and_change_its_language(admin: Browser) -> None:
     await seed_extensions()
-    await admin.submit(PAGE, PAGE, {"number": "+33180000001", "extension": "800", "language": "fr"})
-    response = await admin.submit(
-        PAGE, "/admin/numbers/+33180000001", {"extension": "300", "language": "es"}
-    )
+    await add(admin, "+33180000001", "800", "fr")
+    response = await remap(admin, "+33180000001", "300", "es")
     assert response.status_code == 303
     number = await PhoneNumber.get(e164="+33180000001").select_related("extension")
     assert (number.extension.number, number.language) == ("300", "es")
@@ -87,20 +97,16 @@ async def test_remap_a_number_and_change_its_language(admin: Browser) -> None:
 
 async def test_remap_to_a_missing_extension_shows_the_error_in_that_row(admin: Browser) -> None:
     await seed_extensions()
-    await admin.submit(PAGE, PAGE, {"number": "+33180000001", "extension": "800", "language": "fr"})
-    response = await admin.submit(
-        PAGE, "/admin/numbers/+33180000001", {"extension": "999", "language": "fr"}
-    )
+    await add(admin, "+33180000001", "800", "fr")
+    response = await remap(admin, "+33180000001", "999", "fr")
     assert response.status_code == 404
     assert field_error(response.text, "n1-extension") == "there is no extension 999"
-    assert (
-        await PhoneNumber.get(e164="+33180000001").select_related("extension")
-    ).extension.number == "800"
+    assert await destination("+33180000001") == "800"
 
 
 async def test_remove_a_number_after_confirmation(admin: Browser) -> None:
     await seed_extensions()
-    await admin.submit(PAGE, PAGE, {"number": "+33180000001", "extension": "800", "language": "fr"})
+    await add(admin, "+33180000001", "800", "fr")
     confirm = await admin.get("/admin/numbers/+33180000001/delete")
     assert "Remove +33180000001?" in confirm.text
     action = "/admin/numbers/+33180000001/delete"

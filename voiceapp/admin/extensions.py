@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from voiceapp import directory, extensions
-from voiceapp.admin.actions import confirm_page, form_action
+from voiceapp.admin.actions import Deletion, FormPost
 from voiceapp.admin.auth import requires_admin
 from voiceapp.admin.forms import FormState, field_text
 from voiceapp.admin.labels import kind_label
@@ -20,6 +20,7 @@ from voiceapp.admin.templating import render
 from voiceapp.errors import VoiceappError
 from voiceapp.models import Extension, ExtensionKind
 
+PAGE = "admin:extensions"
 FIELDS = ("extension", "name", "forward_to", "members")
 LISTS = ("members",)
 # The kinds an admin adds here, as they appear in URLs.
@@ -35,12 +36,11 @@ def _members(form: FormData) -> list[str]:
 
 
 async def _page(request: Request, *, kind: str = "", form: FormState | None = None) -> Response:
-    all_extensions = await extensions.list_extensions()
     reached_by: dict[str, list[str]] = defaultdict(list)
     for number in await directory.list_numbers():
         reached_by[number.extension.number].append(number.e164)
     by_kind: dict[ExtensionKind, list[Extension]] = defaultdict(list)
-    for extension in all_extensions:
+    for extension in await extensions.list_extensions():
         by_kind[ExtensionKind(extension.kind)].append(extension)
     add_forms = {name: FormState() for name in KINDS}
     _ = request_gettext(request)
@@ -61,9 +61,37 @@ async def _page(request: Request, *, kind: str = "", form: FormState | None = No
     )
 
 
-async def _extension(number: str) -> Extension:
+@requires_admin
+async def extensions_page(request: Request) -> Response:
+    return await _page(request)
+
+
+def _kind(request: Request) -> str:
+    kind = str(request.path_params["kind"])
+    if kind not in KINDS:
+        raise HTTPException(404)
+    return kind
+
+
+async def _add(request: Request, form: FormData) -> str:
+    added = await extensions.add_extension(
+        field_text(form, "extension"),
+        KINDS[_kind(request)],
+        field_text(form, "name"),
+        forward_to=field_text(form, "forward_to") or None,
+        members=_members(form),
+    )
+    _ = request_gettext(request)
+    return _("Extension %(extension)s added.") % {"extension": added.number}
+
+
+async def _show_add_form(request: Request, state: FormState) -> Response:
+    return await _page(request, kind=_kind(request), form=state)
+
+
+async def _find(request: Request) -> Extension:
     try:
-        extension = await extensions.get_extension(number)
+        extension = await extensions.get_extension(request.path_params["number"])
     except VoiceappError:
         raise HTTPException(404) from None
     if extension.kind is ExtensionKind.CONFERENCE_SERVER:
@@ -71,43 +99,9 @@ async def _extension(number: str) -> Extension:
     return extension
 
 
-@requires_admin
-async def extensions_page(request: Request) -> Response:
-    return await _page(request)
-
-
-@requires_admin
-async def add_extension(request: Request) -> Response:
-    _ = request_gettext(request)
-    kind = request.path_params["kind"]
-    if kind not in KINDS:
-        raise HTTPException(404)
-
-    async def change(form: FormData) -> str:
-        added = await extensions.add_extension(
-            field_text(form, "extension"),
-            KINDS[kind],
-            field_text(form, "name"),
-            forward_to=field_text(form, "forward_to") or None,
-            members=_members(form),
-        )
-        return _("Extension %(extension)s added.") % {"extension": added.number}
-
-    async def redisplay(state: FormState) -> Response:
-        return await _page(request, kind=kind, form=state)
-
-    return await form_action(
-        request,
-        change,
-        fields=FIELDS,
-        lists=LISTS,
-        redisplay=redisplay,
-        then=request.url_for("admin:extensions"),
-    )
-
-
-async def _edit_page(request: Request, extension: Extension, form: FormState) -> Response:
-    users = [user for user in await extensions.list_extensions() if user.kind is ExtensionKind.USER]
+async def _show_edit_form(request: Request, state: FormState) -> Response:
+    extension = await _find(request)
+    users = [e for e in await extensions.list_extensions() if e.kind is ExtensionKind.USER]
     return render(
         request,
         "admin/extension_edit.html",
@@ -116,100 +110,60 @@ async def _edit_page(request: Request, extension: Extension, form: FormState) ->
             "kind_label": kind_label(extension),
             "kinds": ExtensionKind,
             "users": users,
-            "form": form,
+            "form": state,
         },
     )
 
 
 @requires_admin
 async def edit_page(request: Request) -> Response:
-    extension = await _extension(request.path_params["number"])
+    extension = await _find(request)
     await extension.fetch_related("members")
     form = FormState(
         values={"name": extension.name, "forward_to": extension.forward_to or ""},
         lists={"members": [member.number for member in extension.members]},
     )
-    return await _edit_page(request, extension, form)
+    return await _show_edit_form(request, form)
 
 
-@requires_admin
-async def update_extension(request: Request) -> Response:
-    _ = request_gettext(request)
-    extension = await _extension(request.path_params["number"])
-
-    async def change(form: FormData) -> str:
-        kind = ExtensionKind(extension.kind)
-        updated = await extensions.update_extension(
-            extension.number,
-            extensions.ExtensionChange(
-                name=field_text(form, "name"),
-                forward_to=field_text(form, "forward_to") if kind is ExtensionKind.USER else None,
-                members=_members(form) if kind is ExtensionKind.RING_GROUP else None,
-            ),
-        )
-        return _("Extension %(extension)s saved.") % {"extension": updated.number}
-
-    async def redisplay(state: FormState) -> Response:
-        return await _edit_page(request, extension, state)
-
-    return await form_action(
-        request,
-        change,
-        fields=FIELDS,
-        lists=LISTS,
-        redisplay=redisplay,
-        then=request.url_for("admin:extensions"),
+async def _update(request: Request, form: FormData) -> str:
+    extension = await _find(request)
+    kind = ExtensionKind(extension.kind)
+    updated = await extensions.update_extension(
+        extension.number,
+        extensions.ExtensionChange(
+            name=field_text(form, "name"),
+            forward_to=field_text(form, "forward_to") if kind is ExtensionKind.USER else None,
+            members=_members(form) if kind is ExtensionKind.RING_GROUP else None,
+        ),
     )
-
-
-def _confirm_delete(
-    request: Request, extension: Extension, form: FormState | None = None
-) -> Response:
     _ = request_gettext(request)
-    return confirm_page(
-        request,
-        title=_("Delete extension %(extension)s?") % {"extension": extension.number},
-        question=_(
-            "%(name)s will be deleted. An extension that a phone number maps to cannot be "
-            "deleted: map those numbers elsewhere first."
-        )
-        % {"name": extension.name},
-        action=request.url_for("admin:extension_delete_submit", number=extension.number),
-        cancel=request.url_for("admin:extensions"),
-        form=form,
-    )
+    return _("Extension %(extension)s saved.") % {"extension": updated.number}
 
 
-@requires_admin
-async def confirm_delete(request: Request) -> Response:
-    return _confirm_delete(request, await _extension(request.path_params["number"]))
-
-
-@requires_admin
-async def delete_extension(request: Request) -> Response:
+def _ask(request: Request, extension: Extension) -> tuple[str, str]:
     _ = request_gettext(request)
-    extension = await _extension(request.path_params["number"])
+    return _("Delete extension %(extension)s?") % {"extension": extension.number}, _(
+        "%(name)s will be deleted. An extension that a phone number maps to cannot be "
+        "deleted: map those numbers elsewhere first."
+    ) % {"name": extension.name}
 
-    async def change(form: FormData) -> str:
-        removed = await extensions.remove_extension(extension.number)
-        return _("Extension %(extension)s deleted.") % {"extension": removed.number}
 
-    async def redisplay(state: FormState) -> Response:
-        return _confirm_delete(request, extension, state)
-
-    return await form_action(
-        request, change, fields=(), redisplay=redisplay, then=request.url_for("admin:extensions")
-    )
+async def _delete(request: Request, extension: Extension) -> str:
+    removed = await extensions.remove_extension(extension.number)
+    _ = request_gettext(request)
+    return _("Extension %(extension)s deleted.") % {"extension": removed.number}
 
 
 EXTENSION = "/extensions/{number}"
 routes = [
     Route("/extensions", extensions_page, methods=["GET"], name="extensions"),
-    Route("/extensions/new/{kind}", add_extension, methods=["POST"], name="extension_add"),
-    Route(EXTENSION, edit_page, methods=["GET"], name="extension_edit"),
-    Route(EXTENSION, update_extension, methods=["POST"], name="extension_edit_submit"),
-    Route(EXTENSION + "/delete", confirm_delete, methods=["GET"], name="extension_delete"),
-    Route(
-        EXTENSION + "/delete", delete_extension, methods=["POST"], name="extension_delete_submit"
+    FormPost(_add, _show_add_form, FIELDS, PAGE, LISTS).route(
+        "/extensions/new/{kind}", "extension_add"
     ),
+    Route(EXTENSION, edit_page, methods=["GET"], name="extension_edit"),
+    FormPost(_update, _show_edit_form, FIELDS, PAGE, LISTS).route(
+        EXTENSION, "extension_edit_submit"
+    ),
+    *Deletion(_find, _ask, _delete, PAGE).routes(EXTENSION + "/delete", "extension_delete"),
 ]

@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from voiceapp import directory
-from voiceapp.admin.actions import confirm_page, form_action
+from voiceapp.admin.actions import Deletion, FormPost
 from voiceapp.admin.auth import requires_admin
 from voiceapp.admin.forms import FormState, field_text
 from voiceapp.admin.labels import CALLER_LANGUAGES, destination_options, options
@@ -19,7 +19,8 @@ from voiceapp.errors import VoiceappError
 from voiceapp.extensions import list_extensions
 from voiceapp.models import PhoneNumber
 
-NUMBER_FIELDS = ("number", "extension", "language")
+PAGE = "admin:numbers"
+FIELDS = ("number", "extension", "language")
 
 
 async def _page(
@@ -50,112 +51,68 @@ async def _page(
     )
 
 
-async def _number(raw: str) -> PhoneNumber:
-    try:
-        return await directory.get_number(raw)
-    except VoiceappError:  # not a number, or not ours
-        raise HTTPException(404) from None
-
-
 @requires_admin
 async def numbers_page(request: Request) -> Response:
     return await _page(request)
 
 
-@requires_admin
-async def add_number(request: Request) -> Response:
+def _mapped(request: Request, number: PhoneNumber) -> str:
     _ = request_gettext(request)
+    return _("%(number)s now reaches extension %(extension)s.") % {
+        "number": number.e164,
+        "extension": number.extension.number,
+    }
 
-    async def change(form: FormData) -> str:
-        added = await directory.add_number(
-            field_text(form, "number"), field_text(form, "extension"), field_text(form, "language")
-        )
-        return _("%(number)s now reaches extension %(extension)s.") % {
-            "number": added.e164,
-            "extension": field_text(form, "extension").strip(),
-        }
 
-    async def redisplay(state: FormState) -> Response:
-        return await _page(request, add_form=state)
+async def _add_number(request: Request, form: FormData) -> str:
+    added = await directory.add_number(
+        field_text(form, "number"), field_text(form, "extension"), field_text(form, "language")
+    )
+    return _mapped(request, added)
 
-    return await form_action(
-        request,
-        change,
-        fields=NUMBER_FIELDS,
-        redisplay=redisplay,
-        then=request.url_for("admin:numbers"),
+
+async def _show_add_form(request: Request, state: FormState) -> Response:
+    return await _page(request, add_form=state)
+
+
+async def _update_number(request: Request, form: FormData) -> str:
+    updated = await directory.update_number(
+        request.path_params["number"],
+        extension_number=field_text(form, "extension"),
+        language=field_text(form, "language"),
+    )
+    return _mapped(request, updated)
+
+
+async def _show_row_form(request: Request, state: FormState) -> Response:
+    number = await _find_number(request)
+    return await _page(request, row_forms={number.e164: state})
+
+
+async def _find_number(request: Request) -> PhoneNumber:
+    try:
+        return await directory.get_number(request.path_params["number"])
+    except VoiceappError:  # not a number, or not ours
+        raise HTTPException(404) from None
+
+
+def _ask(request: Request, number: PhoneNumber) -> tuple[str, str]:
+    _ = request_gettext(request)
+    return (
+        _("Remove %(number)s?") % {"number": number.e164},
+        _("Calls to %(number)s will no longer be answered.") % {"number": number.e164},
     )
 
 
-@requires_admin
-async def update_number(request: Request) -> Response:
-    _ = request_gettext(request)
-    number = await _number(request.path_params["number"])
-
-    async def change(form: FormData) -> str:
-        updated = await directory.update_number(
-            number.e164,
-            extension_number=field_text(form, "extension"),
-            language=field_text(form, "language"),
-        )
-        return _("%(number)s now reaches extension %(extension)s.") % {
-            "number": updated.e164,
-            "extension": updated.extension.number,
-        }
-
-    async def redisplay(state: FormState) -> Response:
-        return await _page(request, row_forms={number.e164: state})
-
-    return await form_action(
-        request,
-        change,
-        fields=NUMBER_FIELDS,
-        redisplay=redisplay,
-        then=request.url_for("admin:numbers"),
-    )
-
-
-def _confirm_remove(
-    request: Request, number: PhoneNumber, form: FormState | None = None
-) -> Response:
-    _ = request_gettext(request)
-    return confirm_page(
-        request,
-        title=_("Remove %(number)s?") % {"number": number.e164},
-        question=_("Calls to %(number)s will no longer be answered.") % {"number": number.e164},
-        action=request.url_for("admin:number_remove_submit", number=number.e164),
-        cancel=request.url_for("admin:numbers"),
-        form=form,
-    )
-
-
-@requires_admin
-async def confirm_remove(request: Request) -> Response:
-    return _confirm_remove(request, await _number(request.path_params["number"]))
-
-
-@requires_admin
-async def remove_number(request: Request) -> Response:
-    _ = request_gettext(request)
-    number = await _number(request.path_params["number"])
-
-    async def change(form: FormData) -> str:
-        removed = await directory.remove_number(number.e164)
-        return _("%(number)s removed.") % {"number": removed}
-
-    async def redisplay(state: FormState) -> Response:
-        return _confirm_remove(request, number, state)
-
-    return await form_action(
-        request, change, fields=(), redisplay=redisplay, then=request.url_for("admin:numbers")
-    )
+async def _remove(request: Request, number: PhoneNumber) -> str:
+    removed = await directory.remove_number(number.e164)
+    return request_gettext(request)("%(number)s removed.") % {"number": removed}
 
 
 NUMBER = "/numbers/{number}"
 routes = [
     Route("/numbers", numbers_page, methods=["GET"], name="numbers"),
-    Route("/numbers", add_number, methods=["POST"], name="number_add"),
-    Route(NUMBER, update_number, methods=["POST"], name="number_update"),
-    Route(NUMBER + "/delete", confirm_remove, methods=["GET"], name="number_remove"),
-    Route(NUMBER + "/delete", remove_number, methods=["POST"], name="number_remove_submit"),
+    FormPost(_add_number, _show_add_form, FIELDS, PAGE).route("/numbers", "number_add"),
+    FormPost(_update_number, _show_row_form, FIELDS, PAGE).route(NUMBER, "number_update"),
+    *Deletion(_find_number, _ask, _remove, PAGE).routes(NUMBER + "/delete", "number_remove"),
 ]
