@@ -77,3 +77,11 @@ async def test_history_outcomes_are_translated(admin: Browser) -> None:
     )
     page = await admin.get("/admin/history", headers={"Accept-Language": "fr"})
     assert "Salle complète" in page.text
+
+
+async def test_the_live_refresh_does_not_swallow_a_notice(admin: Browser) -> None:
+    action = "/admin/conferences/server"
+    await admin.submit("/admin/conferences", action, {"extension": "800", "language": "fr"})
+    assert (await admin.get("/admin/live/rooms")).status_code == 200
+    page = (await admin.get("/admin/conferences")).text
+    assert "The conference server is on extension 800." in page

@@ -26,6 +26,16 @@ def flash(request: Request, message: str) -> None:
     request.session[FLASH_KEY] = [*request.session.get(FLASH_KEY, []), message]
 
 
+def take_flashes(request: Request) -> list[str]:
+    """The pending notices, removed from the session. Called by the page layout only, so
+    a fragment (the Live page's refresh) never swallows a notice meant for a page. The
+    session is touched only when there is something to take, so that merely reading a
+    page does not re-issue the cookie."""
+    if FLASH_KEY not in request.session:
+        return []
+    return [str(message) for message in request.session.pop(FLASH_KEY)]
+
+
 def when(moment: datetime | None) -> str:
     """A timestamp as admins read it, in UTC so that every admin sees the same time."""
     if moment is None:
@@ -49,7 +59,7 @@ def _page_context(request: Request) -> dict[str, Any]:
         "csrf_field": CSRF_FIELD,
         "csrf_token": csrf_token(request),
         "admin_user": getattr(request.state, "admin_user", None),
-        "flashes": request.session.pop(FLASH_KEY, []),
+        "take_flashes": lambda: take_flashes(request),
         **template_callables(language),
     }
 
