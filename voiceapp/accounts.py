@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 from datetime import UTC, datetime
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -24,9 +25,14 @@ PASSWORD_MAX = 1024  # argon2 takes any length; a cap stops megabyte "passwords"
 
 # argon2-cffi's defaults are RFC 9106's low-memory profile, with type argon2id.
 _hasher = PasswordHasher()
-# Verified against when the username is unknown, so that a wrong username takes as long
-# as a wrong password and response times do not reveal which accounts exist.
-_DUMMY_HASH = _hasher.hash("voiceapp-no-such-user")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the username is unknown, so that a wrong username takes as
+    long as a wrong password and response times do not reveal which accounts exist.
+    Made on first use: hashing at import would slow every command down."""
+    return _hasher.hash("voiceapp-no-such-user")
 
 
 def check_username(raw: str, *, field: str = "username") -> str:
@@ -70,7 +76,7 @@ async def authenticate(username: str, password: str) -> AdminUser | None:
     if len(password) > PASSWORD_MAX:
         return None
     user = await AdminUser.get_or_none(username=username.strip())
-    stored = user.password_hash if user is not None else _DUMMY_HASH
+    stored = user.password_hash if user is not None else _dummy_hash()
     if not await asyncio.to_thread(_verify, stored, password) or user is None:
         return None
     user.last_login_at = datetime.now(UTC)
