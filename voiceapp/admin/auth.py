@@ -60,7 +60,7 @@ def requires_admin(handler: Handler) -> Handler:
             if request.method == "GET":
                 login = login.replace_query_params(next=request.url.path)
             return RedirectResponse(str(login), status_code=303)
-        if request.method != "GET":
+        if request.method not in ("GET", "HEAD"):
             await csrf.verified_form(request)
         request.state.admin_user = user
         return await handler(request)
