@@ -108,7 +108,10 @@ async def test_silence_reprompts_once_then_goodbye(conference: Carrier) -> None:
     call = await conference.call(FR_NUMBER)
     assert call.kinds().count("silence") == 2
     assert "Nous n'avons rien reçu." in call.said
-    assert call.said[-2:] == ["Nous n'avons toujours rien reçu.", "Merci de votre appel. Au revoir."]
+    assert call.said[-2:] == [
+        "Nous n'avons toujours rien reçu.",
+        "Merci de votre appel. Au revoir.",
+    ]
     assert (await CallRecord.get(call_sid=call.call_sid)).outcome == "no_input"
 
 

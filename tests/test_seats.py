@@ -94,9 +94,7 @@ async def test_caller_hanging_up_before_join_frees_seat_by_status_callback(
 async def test_reservation_that_never_joins_expires(conference: Carrier) -> None:
     room = await Room.get(conference_id="5555")
     await seats.reserve_seat(room, "CA-ghost", "+33612345678", 60)
-    await Seat.filter(call_sid="CA-ghost").update(
-        reserved_at=seats.now() - timedelta(seconds=61)
-    )
+    await Seat.filter(call_sid="CA-ghost").update(reserved_at=seats.now() - timedelta(seconds=61))
     assert await seats.release_expired(60) == 1
     assert (await Room.get(pk=room.pk)).seats_taken == 0
 
@@ -106,9 +104,7 @@ async def test_expired_reservations_are_swept_when_the_room_is_full(conference: 
     room.capacity = 1
     await room.save()
     await seats.reserve_seat(room, "CA-ghost", "+33612345678", 60)
-    await Seat.filter(call_sid="CA-ghost").update(
-        reserved_at=seats.now() - timedelta(seconds=120)
-    )
+    await Seat.filter(call_sid="CA-ghost").update(reserved_at=seats.now() - timedelta(seconds=120))
     result = await seats.reserve_seat(room, "CA-real", "+33612345679", 60)
     assert result.admitted
     assert result.others == 0

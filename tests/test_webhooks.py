@@ -128,7 +128,9 @@ async def test_unreadable_state_restarts_the_flow(client: httpx.AsyncClient, que
     assert parse(response.content).find("Dial/Conference") is not None
 
 
-async def test_state_lives_in_the_url_not_the_process(conference: Carrier, settings: Settings) -> None:
+async def test_state_lives_in_the_url_not_the_process(
+    conference: Carrier, settings: Settings
+) -> None:
     """A second app instance (another worker) carries on a call the first one started."""
     first = await signed_post(conference.client, "/voice/incoming", CALL)
     action = parse(first.content).find("Gather")

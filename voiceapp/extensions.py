@@ -44,12 +44,13 @@ def check_kind(raw: str | ExtensionKind, *, field: str = "kind") -> ExtensionKin
     raise InvalidInput(f"kind must be one of {choices}, got {raw!r}", field=field)
 
 
-def check_name(raw: str, *, field: str = "name") -> str:
+def check_name(raw: str, *, field: str = "name", label: str = "name") -> str:
+    """A display name (of an extension, a room): inner white space folded, 1-100 characters."""
     text = " ".join(raw.split())
     if not text:
-        raise InvalidInput("name must not be empty", field=field)
+        raise InvalidInput(f"{label} must not be empty", field=field)
     if len(text) > NAME_MAX:
-        raise InvalidInput(f"name must be at most {NAME_MAX} characters", field=field)
+        raise InvalidInput(f"{label} must be at most {NAME_MAX} characters", field=field)
     return text
 
 
