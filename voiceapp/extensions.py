@@ -20,6 +20,7 @@ from voiceapp.phone_numbers import to_e164
 EXTENSION_PATTERN = re.compile(r"[0-9]{2,6}")
 SIP_URI_PATTERN = re.compile(r"sips?:[A-Za-z0-9._~%!$&'()*+,;=-]+@[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 NAME_MAX = 100
+FORWARD_TO_MAX = 255  # the column's length
 # Kinds an admin creates here; the conference server comes from `voiceapp bridge setup`.
 MANAGED_KINDS = (ExtensionKind.USER, ExtensionKind.RING_GROUP, ExtensionKind.RECEPTIONIST)
 # A ring group rings its members with one <Dial>, and a carrier rings at most ten at once.
@@ -69,6 +70,10 @@ def check_forward_to(raw: str, *, field: str = "forward_to") -> str:
     if is_sip_uri(text):
         scheme, _, rest = text.partition(":")
         text = f"{scheme.lower()}:{rest}"  # "SIP:" is the same scheme; carriers expect "sip:"
+        if len(text) > FORWARD_TO_MAX:
+            raise InvalidInput(
+                f"a SIP URI must be at most {FORWARD_TO_MAX} characters", field=field
+            )
         if not SIP_URI_PATTERN.fullmatch(text):
             raise InvalidInput(
                 f"{raw!r} is not a SIP URI like sip:alice@pbx.example.com", field=field
@@ -81,7 +86,7 @@ async def _forward_target(raw: str) -> str:
     """A checked forwarding target that is not one of our own numbers: a call forwarded
     there would come straight back and ring itself over and over."""
     target = check_forward_to(raw)
-    if await PhoneNumber.exists(e164=target):
+    if not is_sip_uri(target) and await PhoneNumber.exists(e164=target):
         raise Conflict(
             f"{target} is one of voiceapp's own numbers; forwarding to it would loop",
             field="forward_to",
