@@ -10,8 +10,10 @@
     join     joining, first or count  -              seat taken -> conference
                                                      full -> room_full, goodbye
     silence  (any step) no_input + the step's prompt once, then goodbye
-    ask_extension: the virtual receptionist's step, whose rules are in `routing`
     error    technical_problem, hangup (webhooks.endpoint, even with the database down)
+
+How a call reaches this path (or a user, a ring group, the virtual receptionist and its
+ask_extension step) is in `routing`.
 
 Nothing here knows HTTP or TwiML: each function returns a `Reply` (lines to say, then what
 happens next) that webhooks.twiml renders. Per-call state travels in `CallState`, which
