@@ -10,7 +10,7 @@ from voiceapp import directory, extensions, routing, voicemail
 from voiceapp.call_flow import Caller
 from voiceapp.emulator import Carrier, EmulatedCall
 from voiceapp.models import CallRecord, Extension, Language, Room, Seat, Voicemail
-from voiceapp.settings import Settings
+from voiceapp.settings import Settings, SettingsError, load_settings
 from voiceapp.webhooks import twiml
 
 from .conftest import PUBLIC_URL, make_settings
@@ -293,6 +293,19 @@ async def test_ring_timeout_and_message_length_are_settings(
     record = parse(str(twiml.render(unanswered, tuned))).find("Record")
     assert record is not None
     assert record.get("maxLength") == "60"
+
+
+def test_ring_timeout_and_message_length_defaults_and_limits() -> None:
+    defaults = load_settings({})
+    assert (defaults.ring_timeout_seconds, defaults.voicemail_max_seconds) == (20, 120)
+    for name, value in [
+        ("VOICEAPP_RING_TIMEOUT", "4"),
+        ("VOICEAPP_RING_TIMEOUT", "601"),
+        ("VOICEAPP_VOICEMAIL_MAX_SECONDS", "0"),
+        ("VOICEAPP_VOICEMAIL_MAX_SECONDS", "two minutes"),
+    ]:
+        with pytest.raises(SettingsError, match=name):
+            load_settings({name: value})
 
 
 async def test_a_long_message_stops_at_the_maximum_length(office: Carrier) -> None:
