@@ -52,11 +52,24 @@ async def test_fields_a_kind_does_not_have_are_refused(users: None) -> None:
     with pytest.raises(InvalidInput, match="only a user extension has a forwarding target"):
         await extensions.add_extension("210", "ring-group", "G", forward_to="+33612345601")
     with pytest.raises(InvalidInput, match="only a ring group has members"):
-        await extensions.add_extension("203", "user", "C", forward_to="+33612345603", members=[])
+        await extensions.add_extension(
+            "203", "user", "C", forward_to="+33612345603", members=["201"]
+        )
     with pytest.raises(InvalidInput, match="only a ring group has members"):
         await extensions.update_extension("201", ExtensionChange(members=["202"]))
     with pytest.raises(InvalidInput, match="only a user extension"):
         await extensions.update_extension("800", ExtensionChange(forward_to="+33612345601"))
+
+
+async def test_empty_fields_of_another_kind_are_ignored(users: None) -> None:
+    """The admin form posts every field whatever the kind; empty ones say nothing."""
+    user = await extensions.add_extension("203", "user", "C", forward_to="+33612345603", members=[])
+    assert user.forward_to == "+33612345603"
+    await extensions.add_extension("200", "receptionist", "Accueil", forward_to="", members=[""])
+    group = await extensions.add_extension(
+        "210", "ring-group", "G", forward_to=" ", members=["201"]
+    )
+    assert group.forward_to is None
 
 
 async def test_ring_group_members_are_users_named_once(users: None) -> None:

@@ -158,10 +158,11 @@ def _check_fields_fit(
     kind: ExtensionKind, forward_to: str | None, members: list[str] | None
 ) -> None:
     """Refuse a forwarding target or members on a kind that has none, rather than
-    silently dropping what the admin typed."""
-    if forward_to is not None and kind is not ExtensionKind.USER:
+    silently dropping what the admin typed. Empty values carry nothing and pass: a form
+    posts every field whatever the kind."""
+    if forward_to and forward_to.strip() and kind is not ExtensionKind.USER:
         raise InvalidInput("only a user extension has a forwarding target", field="forward_to")
-    if members is not None and kind is not ExtensionKind.RING_GROUP:
+    if members and any(m.strip() for m in members) and kind is not ExtensionKind.RING_GROUP:
         raise InvalidInput("only a ring group has members", field="members")
 
 
