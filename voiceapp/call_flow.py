@@ -99,10 +99,12 @@ class Forward:
 
 @dataclass(frozen=True)
 class RecordMessage:
-    """Record a voicemail for `extension`, at most `max_length` seconds."""
+    """Record a voicemail for `extension`, at most `max_length` seconds; when the caller
+    says nothing at all, say `if_silent` and hang up."""
 
     extension: str
     max_length: int
+    if_silent: tuple[Line, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@
     no-answer, canceled            no_answer, leave_message    record a message
     failed, anything else          unreachable, leave_message  record a message
     message recorded               message_saved, goodbye      hangup
-    nothing recorded               no_input, goodbye           hangup (after <Record>)
+    nothing recorded               no_input, goodbye           hangup
 
 Toll fraud: what a caller types at the receptionist is only ever looked up as an extension
 number, and only configured targets (users' forward_to) are dialled, never keypad digits.
@@ -94,10 +94,11 @@ def ring(extension: str, targets: list[str], language: Language, settings: Setti
 
 
 def take_message(extension: str, language: Language, settings: Settings, reason: Line) -> Reply:
+    silent = (Line("no_input"), Line("goodbye"))
     return Reply(
         language,
         (reason, Line("leave_message")),
-        RecordMessage(extension, settings.voicemail_max_seconds),
+        RecordMessage(extension, settings.voicemail_max_seconds, if_silent=silent),
     )
 
 

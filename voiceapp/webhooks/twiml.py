@@ -51,7 +51,9 @@ def render(reply: Reply, settings: Settings) -> VoiceResponse:
         return response
     if isinstance(then, RecordMessage):
         record_message(response, then, reply.language, settings)
-        return response
+        # Read only when nothing at all was recorded: the carrier then skips the action.
+        for line in then.if_silent:
+            say(response, line, reply.language)
     if isinstance(then, Join):
         room = then.room
         dial = response.dial()
@@ -69,7 +71,7 @@ def render(reply: Reply, settings: Settings) -> VoiceResponse:
         )
         # The conference ended or the caller was removed: end the call politely.
         say(response, Line("goodbye"), reply.language)
-    assert isinstance(then, Join | Hangup)
+    assert isinstance(then, Join | Hangup | RecordMessage)
     response.hangup()
     return response
 
@@ -102,10 +104,6 @@ def record_message(
         ),
         method="POST",
     )
-    # The carrier skips the action and reads on here when nothing at all was recorded.
-    say(response, Line("no_input"), language)
-    say(response, Line("goodbye"), language)
-    response.hangup()
 
 
 def hold_music(language: Language, settings: Settings) -> VoiceResponse:
