@@ -1,4 +1,5 @@
-"""The admin web pages under /admin/: conferences, numbers, extensions, live rooms, calls.
+"""The admin web pages under /admin/: conferences, numbers, extensions, live rooms, calls,
+voicemail.
 
 HTTP only: each handler parses the form, calls the domain module that holds the rule
 (bridge, directory, extensions, seats, call_records), and renders a template.
@@ -16,7 +17,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from voiceapp.admin import conferences, extensions, live, numbers, session_routes
+from voiceapp.admin import conferences, extensions, live, numbers, session_routes, voicemail
 from voiceapp.admin.headers import SecurityHeaders
 from voiceapp.settings import Settings
 
@@ -53,6 +54,7 @@ def mount(settings: Settings) -> Mount:
             *numbers.routes,
             *extensions.routes,
             *live.routes,
+            *voicemail.routes,
             Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=[

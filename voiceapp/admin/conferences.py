@@ -90,7 +90,8 @@ def _ask_bridge(request: Request, current: Bridge) -> tuple[str, str]:
 
 async def _delete_bridge(request: Request, current: Bridge) -> str:
     await bridge.remove_bridge()
-    return request_gettext(request)("The conference server is deleted.")
+    _ = request_gettext(request)
+    return _("The conference server is deleted.")
 
 
 # ---- rooms --------------------------------------------------------------------------------
@@ -161,7 +162,8 @@ def _ask_room(request: Request, room: Room) -> tuple[str, str]:
 
 async def _delete_room(request: Request, room: Room) -> str:
     removed = await bridge.remove_room(room.conference_id)
-    return request_gettext(request)("Room %(name)s deleted.") % {"name": removed.name}
+    _ = request_gettext(request)
+    return _("Room %(name)s deleted.") % {"name": removed.name}
 
 
 ROOM = "/conferences/rooms/{conference_id}"

@@ -16,6 +16,7 @@ ADMIN_PAGES = [
     # Translators: the page showing who is in each conference room right now.
     ("admin:live", N_("Live")),
     ("admin:history", N_("Call history")),
+    ("admin:voicemail", N_("Voicemail")),
 ]
 
 # The languages a phone number or the conference server greets callers in.

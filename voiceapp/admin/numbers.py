@@ -106,7 +106,8 @@ def _ask(request: Request, number: PhoneNumber) -> tuple[str, str]:
 
 async def _remove(request: Request, number: PhoneNumber) -> str:
     removed = await directory.remove_number(number.e164)
-    return request_gettext(request)("%(number)s removed.") % {"number": removed}
+    _ = request_gettext(request)
+    return _("%(number)s removed.") % {"number": removed}
 
 
 NUMBER = "/numbers/{number}"
