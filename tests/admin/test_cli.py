@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
 import os
 import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from argon2 import PasswordHasher
 
+from voiceapp.commands.admin import read_password
 from voiceapp.db import database
+from voiceapp.errors import InvalidInput
 from voiceapp.models import AdminUser
 
 from .conftest import run_voiceapp
@@ -60,3 +65,13 @@ def test_create_user_errors_are_one_line_and_fail(tmp_path: Path) -> None:
     no_terminal = voiceapp(db, "admin", "create-user", "bob", stdin=good)
     assert no_terminal.returncode == 1
     assert "use --password-stdin" in no_terminal.stderr
+
+
+def test_interactive_password_is_asked_twice(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    answers = iter(["first password", "first password"])
+    monkeypatch.setattr(getpass, "getpass", lambda prompt: next(answers))
+    assert read_password(from_stdin=False) == "first password"
+    answers = iter(["first password", "second password"])
+    with pytest.raises(InvalidInput, match="the two passwords differ"):
+        read_password(from_stdin=False)
