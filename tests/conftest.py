@@ -32,6 +32,14 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
 
 
+@pytest.fixture(autouse=True)
+def fresh_query_cache() -> None:
+    """Tortoise caches each model's INSERT/DELETE SQL by connection *name*, not dialect, so
+    a SQLite test followed by a PostgreSQL one (both "default") would reuse SQLite's "?"
+    placeholders. A real process has one backend; the suite switches, so it clears it."""
+    forget_compiled_sql()
+
+
 @asynccontextmanager
 async def fresh_postgres_database() -> AsyncIterator[str]:
     """A new, empty PostgreSQL database on the configured server, dropped afterwards."""
@@ -50,7 +58,6 @@ async def fresh_postgres_database() -> AsyncIterator[str]:
 @pytest.fixture(params=BACKENDS)
 async def database_url(request: pytest.FixtureRequest, tmp_path: object) -> AsyncIterator[str]:
     """A fresh, empty database of each backend under test, dropped afterwards."""
-    forget_compiled_sql()  # the previous test may have used the other backend
     if request.param == "sqlite":
         yield f"sqlite://{tmp_path}/voiceapp.sqlite3"
         return
@@ -63,7 +70,6 @@ async def postgres_url() -> AsyncIterator[str]:
     """A fresh PostgreSQL database, for tests that only make sense there (several workers)."""
     if not POSTGRES_URL:
         pytest.skip("VOICEAPP_TEST_POSTGRES_URL is not set")
-    forget_compiled_sql()
     async with fresh_postgres_database() as url:
         yield url
 

@@ -12,9 +12,10 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from tortoise.contrib.starlette import RegisterTortoise
 
+from voiceapp import admin
 from voiceapp.db import tortoise_config
 from voiceapp.settings import Settings, get_settings
-from voiceapp.webhooks import voice
+from voiceapp.webhooks import forwarding, voice
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
 
     app = Starlette(
-        routes=[Route("/healthz", health), *voice.routes],
+        routes=[
+            Route("/healthz", health),
+            *voice.routes,
+            *forwarding.routes,
+            admin.mount(settings),
+        ],
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 MEDIA_MODES = ("say", "play", "auto")
+MIN_SECRET_KEY_LENGTH = 32
 
 
 class SettingsError(ValueError):
@@ -46,6 +47,13 @@ class Settings:
     pin_max_failures_per_caller: int
     pin_max_failures_per_room: int
     log_level: str
+    ring_timeout_seconds: int
+    voicemail_max_seconds: int
+    # Signs the admin session cookie. Empty: the admin pages are off (see admin/__init__.py).
+    secret_key: str = ""
+    login_window_seconds: int = 900
+    login_max_failures_per_user: int = 5
+    login_max_failures_per_address: int = 20
 
     @property
     def is_sqlite(self) -> bool:
@@ -69,6 +77,13 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     if not database_url.startswith(("sqlite:", "postgres://", "postgresql://", "asyncpg://")):
         raise SettingsError("VOICEAPP_DATABASE_URL must be an sqlite:// or postgres:// URL")
     max_capacity = 250  # Twilio's own ceiling for <Conference maxParticipants>.
+    secret_key = env.get("VOICEAPP_SECRET_KEY", "")
+    if secret_key and len(secret_key) < MIN_SECRET_KEY_LENGTH:
+        # A short key can be brute-forced offline from one cookie, then sessions forged.
+        raise SettingsError(
+            f"VOICEAPP_SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters; make one "
+            "with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
     return Settings(
         database_url=database_url,
         auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
@@ -84,6 +99,15 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         pin_max_failures_per_caller=_int(env, "VOICEAPP_PIN_MAX_FAILURES_PER_CALLER", 6, 1, 1000),
         pin_max_failures_per_room=_int(env, "VOICEAPP_PIN_MAX_FAILURES_PER_ROOM", 30, 1, 10000),
         log_level=env.get("VOICEAPP_LOG_LEVEL", "INFO").upper(),
+        # Twilio's <Dial timeout> is 5 to 600 s.
+        ring_timeout_seconds=_int(env, "VOICEAPP_RING_TIMEOUT", 20, 5, 600),
+        voicemail_max_seconds=_int(env, "VOICEAPP_VOICEMAIL_MAX_SECONDS", 120, 5, 3600),
+        secret_key=secret_key,
+        login_window_seconds=_int(env, "VOICEAPP_LOGIN_WINDOW_SECONDS", 900, 60, 86400),
+        login_max_failures_per_user=_int(env, "VOICEAPP_LOGIN_MAX_FAILURES", 5, 1, 1000),
+        login_max_failures_per_address=_int(
+            env, "VOICEAPP_LOGIN_MAX_FAILURES_PER_ADDRESS", 20, 1, 10000
+        ),
     )
 
 

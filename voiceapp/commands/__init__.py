@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from voiceapp.commands import call, provisioning, server
+from voiceapp.commands import admin, call, extensions, provisioning, server
 from voiceapp.commands.base import Groups
 
 Register = Callable[[Groups], None]
@@ -12,5 +12,7 @@ Register = Callable[[Groups], None]
 COMMAND_GROUPS: list[Register] = [
     server.register,
     provisioning.register,
+    extensions.register,
     call.register,
+    admin.register,
 ]

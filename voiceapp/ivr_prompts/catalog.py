@@ -80,6 +80,45 @@ PROMPTS: dict[str, dict[Language, str]] = {
         Language.FR: "Veuillez patienter, les autres participants vont arriver.",
         Language.ES: "Por favor, espere a que lleguen los demás participantes.",
     },
+    "receptionist_greeting": {
+        Language.FR: "Bienvenue, vous êtes bien sur notre standard.",
+        Language.ES: "Bienvenido a nuestra centralita.",
+    },
+    "ask_extension": {
+        Language.FR: "Veuillez composer le numéro de poste de votre correspondant, "
+        "suivi de la touche dièse.",
+        Language.ES: "Marque el número de extensión de la persona con la que desea hablar, "
+        "seguido de la tecla almohadilla.",
+    },
+    "unknown_extension": {
+        Language.FR: "Ce numéro de poste n'existe pas.",
+        Language.ES: "Esa extensión no existe.",
+    },
+    "transferring": {
+        Language.FR: "Veuillez patienter, nous transférons votre appel.",
+        Language.ES: "Un momento, por favor. Le estamos transfiriendo.",
+    },
+    "line_busy": {
+        Language.FR: "Votre correspondant est déjà en ligne.",
+        Language.ES: "La persona con la que desea hablar está en otra llamada.",
+    },
+    "no_answer": {
+        Language.FR: "Votre correspondant ne répond pas.",
+        Language.ES: "La persona con la que desea hablar no contesta.",
+    },
+    "unreachable": {
+        Language.FR: "Votre correspondant n'est pas joignable pour le moment.",
+        Language.ES: "La persona con la que desea hablar no está disponible en este momento.",
+    },
+    "leave_message": {
+        Language.FR: "Laissez votre message après le bip, puis appuyez sur la touche dièse "
+        "ou raccrochez.",
+        Language.ES: "Deje su mensaje después de la señal y pulse la tecla almohadilla o cuelgue.",
+    },
+    "message_saved": {
+        Language.FR: "Votre message a bien été enregistré.",
+        Language.ES: "Hemos guardado su mensaje.",
+    },
 }
 
 SAY_LANGUAGES: dict[Language, str] = {Language.FR: "fr-FR", Language.ES: "es-ES"}

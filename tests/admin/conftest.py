@@ -1,0 +1,129 @@
+"""Admin page fixtures: an app with the admin pages on, an HTTP client, a logged-in admin."""
+
+from __future__ import annotations
+
+import html
+import re
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from voiceapp import accounts
+from voiceapp.app import create_app
+from voiceapp.settings import Settings
+
+from ..conftest import PUBLIC_URL, make_settings
+
+SECRET_KEY = "test-secret-key-0123456789abcdef-0123456789"
+USERNAME = "alice"
+PASSWORD = "correct horse battery staple"
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_voiceapp(
+    env: dict[str, str], *args: str, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """The `voiceapp` command of this checkout, in a child process."""
+    return subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
+        [sys.executable, "-m", "voiceapp", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def admin_settings(database_url: str, **overrides: str) -> Settings:
+    return make_settings(database_url, VOICEAPP_SECRET_KEY=SECRET_KEY, **overrides)
+
+
+@dataclass
+class Browser:
+    """An HTTP client used as a person would: forms are fetched before they are posted."""
+
+    client: httpx.AsyncClient
+
+    async def get(self, path: str, **kwargs: object) -> httpx.Response:
+        return await self.client.get(path, **kwargs)  # type: ignore[arg-type]
+
+    async def token(self, page: str) -> str:
+        response = await self.client.get(page)
+        found = TOKEN.search(response.text)
+        assert found is not None, f"no CSRF token on {page} ({response.status_code})"
+        return found.group(1)
+
+    async def submit(
+        self, page: str, action: str, data: dict[str, str | list[str]]
+    ) -> httpx.Response:
+        """Open `page`, then post `data` to `action` with the page's CSRF token."""
+        token = await self.token(page)
+        return await self.client.post(action, data={**data, "csrf_token": token})
+
+    async def log_in(self, username: str = USERNAME, password: str = PASSWORD) -> httpx.Response:
+        return await self.submit(
+            "/admin/login", "/admin/login", {"username": username, "password": password}
+        )
+
+
+async def open_browser(settings: Settings) -> AsyncIterator[Browser]:
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as client,
+    ):
+        yield Browser(client)
+
+
+@pytest.fixture
+def site_settings(settings: Settings) -> Settings:
+    """The migrated test database, with the admin pages on."""
+    return admin_settings(settings.database_url)
+
+
+@pytest.fixture
+async def visitor(site_settings: Settings) -> AsyncIterator[Browser]:
+    """Someone with a browser and no session; an admin account exists."""
+    async for browser in open_browser(site_settings):
+        await accounts.create_admin(USERNAME, PASSWORD)
+        yield browser
+
+
+@pytest.fixture
+async def admin(visitor: Browser) -> Browser:
+    """A logged-in admin."""
+    response = await visitor.log_in()
+    assert response.status_code == 303
+    return visitor
+
+
+def field_error(page: str, field_id: str) -> str:
+    """The error shown beside the field with this id ("" when none)."""
+    found = re.search(rf'<p class="error" id="{re.escape(field_id)}-error"[^>]*>([^<]*)</p>', page)
+    return html.unescape(found.group(1)) if found else ""
+
+
+def field_value(page: str, field_id: str) -> str | None:
+    """The value an <input> with this id shows."""
+    found = re.search(rf'<input id="{re.escape(field_id)}"[^>]*?value="([^"]*)"', page)
+    return html.unescape(found.group(1)) if found else None
+
+
+def banner(page: str) -> str:
+    found = re.search(r'<p class="error banner" role="alert">([^<]*)</p>', page)
+    return html.unescape(found.group(1)) if found else ""
+
+
+def notices(page: str) -> list[str]:
+    return [
+        html.unescape(n) for n in re.findall(r'<p class="notice" role="status">([^<]*)</p>', page)
+    ]

@@ -1,0 +1,77 @@
+"""`voiceapp admin create-user`: the first admin account, from the command line."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+
+from voiceapp.commands.admin import read_password
+from voiceapp.db import database
+from voiceapp.errors import InvalidInput
+from voiceapp.models import AdminUser
+
+from .conftest import run_voiceapp
+
+
+def voiceapp(db: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "VOICEAPP_DATABASE_URL": f"sqlite://{db}"}
+    env.pop("VOICEAPP_SECRET_KEY", None)
+    return run_voiceapp(env, *args, stdin=stdin)
+
+
+async def stored_hash(db: Path, username: str) -> str:
+    async with database(f"sqlite://{db}"):
+        return (await AdminUser.get(username=username)).password_hash
+
+
+def test_create_user_from_stdin_stores_an_argon2id_hash(tmp_path: Path) -> None:
+    db = tmp_path / "cli.sqlite3"
+    assert voiceapp(db, "migrate").returncode == 0
+    password = "a long enough password"
+    done = voiceapp(db, "admin", "create-user", "alice", "--password-stdin", stdin=password + "\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "created admin 'alice'"
+    assert "VOICEAPP_SECRET_KEY" in done.stdout  # says the pages are off without it
+    assert password not in done.stdout + done.stderr
+    stored = asyncio.run(stored_hash(db, "alice"))
+    assert stored.startswith("$argon2id$")
+    assert PasswordHasher().verify(stored, password)
+
+
+def test_create_user_errors_are_one_line_and_fail(tmp_path: Path) -> None:
+    db = tmp_path / "cli.sqlite3"
+    voiceapp(db, "migrate")
+    short = voiceapp(db, "admin", "create-user", "alice", "--password-stdin", stdin="short\n")
+    assert short.returncode == 1
+    assert short.stderr == "voiceapp: error: password must be at least 10 characters\n"
+    good = "a long enough password\n"
+    assert (
+        voiceapp(db, "admin", "create-user", "alice", "--password-stdin", stdin=good).returncode
+        == 0
+    )
+    again = voiceapp(db, "admin", "create-user", "alice", "--password-stdin", stdin=good)
+    assert again.returncode == 1
+    assert again.stderr == "voiceapp: error: there is already an admin named 'alice'\n"
+    bad_name = voiceapp(db, "admin", "create-user", "al ice", "--password-stdin", stdin=good)
+    assert bad_name.returncode == 1
+    assert "username must be" in bad_name.stderr
+    no_terminal = voiceapp(db, "admin", "create-user", "bob", stdin=good)
+    assert no_terminal.returncode == 1
+    assert "use --password-stdin" in no_terminal.stderr
+
+
+def test_interactive_password_is_asked_twice(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    answers = iter(["first password", "first password"])
+    monkeypatch.setattr(getpass, "getpass", lambda prompt: next(answers))
+    assert read_password(from_stdin=False) == "first password"
+    answers = iter(["first password", "second password"])
+    with pytest.raises(InvalidInput, match="the two passwords differ"):
+        read_password(from_stdin=False)

@@ -1,0 +1,51 @@
+"""Admin accounts: argon2id hashes, authentication, and upgrading old hashes."""
+
+from __future__ import annotations
+
+import pytest
+from argon2 import PasswordHasher
+
+from voiceapp import accounts
+from voiceapp.emulator import Carrier
+from voiceapp.errors import Conflict, InvalidInput
+from voiceapp.models import AdminUser
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def orm(carrier: Carrier) -> None:
+    """A migrated database with the ORM live (the carrier fixture runs the app's lifespan)."""
+
+
+async def test_password_is_stored_as_argon2id_only(orm: None) -> None:
+    user = await accounts.create_admin("alice", PASSWORD)
+    assert user.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in user.password_hash
+
+
+async def test_authenticate(orm: None) -> None:
+    await accounts.create_admin("alice", PASSWORD)
+    assert await accounts.authenticate("alice", "wrong password!") is None
+    assert await accounts.authenticate("mallory", PASSWORD) is None
+    user = await accounts.authenticate("alice", PASSWORD)
+    assert user is not None and user.last_login_at is not None
+
+
+async def test_a_weaker_old_hash_is_upgraded_at_login(orm: None) -> None:
+    weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
+    await AdminUser.create(username="alice", password_hash=weak)
+    assert await accounts.authenticate("alice", PASSWORD) is not None
+    upgraded = (await AdminUser.get(username="alice")).password_hash
+    assert upgraded != weak
+    assert not PasswordHasher().check_needs_rehash(upgraded)
+
+
+async def test_rules(orm: None) -> None:
+    with pytest.raises(InvalidInput, match="at least 10 characters"):
+        await accounts.create_admin("alice", "short")
+    with pytest.raises(InvalidInput, match="username must be"):
+        await accounts.create_admin("al ice", PASSWORD)
+    await accounts.create_admin("alice", PASSWORD)
+    with pytest.raises(Conflict, match="already an admin named 'alice'"):
+        await accounts.create_admin("alice", PASSWORD)

@@ -1,0 +1,92 @@
+"""Admin accounts: who may log in to the admin pages, with argon2id password hashes.
+
+Passwords are never stored, logged or echoed; only their argon2id hashes are kept.
+Hashing is deliberately slow (tens of milliseconds), so callers on an event loop run
+these functions through `asyncio.to_thread` via the async wrappers below.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import UTC, datetime
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from tortoise.exceptions import IntegrityError
+
+from voiceapp.errors import Conflict, InvalidInput
+from voiceapp.models import AdminUser
+
+USERNAME_PATTERN = re.compile(r"[A-Za-z0-9._@-]{1,64}")
+PASSWORD_MIN = 10
+PASSWORD_MAX = 1024  # argon2 takes any length; a cap stops megabyte "passwords" eating CPU.
+
+# argon2-cffi's defaults are RFC 9106's low-memory profile, with type argon2id.
+_hasher = PasswordHasher()
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the username is unknown, so that a wrong username takes as
+    long as a wrong password and response times do not reveal which accounts exist.
+    Made on first use: hashing at import would slow every command down."""
+    return _hasher.hash("voiceapp-no-such-user")
+
+
+def check_username(raw: str, *, field: str = "username") -> str:
+    text = raw.strip()
+    if not USERNAME_PATTERN.fullmatch(text):
+        raise InvalidInput(
+            "username must be 1 to 64 letters, digits or . _ @ - (no spaces)", field=field
+        )
+    return text
+
+
+def check_password(raw: str, *, field: str = "password") -> str:
+    if len(raw) < PASSWORD_MIN:
+        raise InvalidInput(f"password must be at least {PASSWORD_MIN} characters", field=field)
+    if len(raw) > PASSWORD_MAX:
+        raise InvalidInput(f"password must be at most {PASSWORD_MAX} characters", field=field)
+    return raw
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def create_admin(username: str, password: str) -> AdminUser:
+    name = check_username(username)
+    secret = check_password(password)
+    if await AdminUser.exists(username=name):
+        raise Conflict(f"there is already an admin named {name!r}", field="username")
+    password_hash = await asyncio.to_thread(_hasher.hash, secret)
+    try:
+        return await AdminUser.create(username=name, password_hash=password_hash)
+    except IntegrityError:  # created concurrently by another process
+        raise Conflict(f"there is already an admin named {name!r}", field="username") from None
+
+
+async def authenticate(username: str, password: str) -> AdminUser | None:
+    """The admin whose username and password these are, or None. Stamps last_login_at."""
+    if len(password) > PASSWORD_MAX:
+        return None
+    user = await AdminUser.get_or_none(username=username.strip())
+    stored = user.password_hash if user is not None else _dummy_hash()
+    if not await asyncio.to_thread(_verify, stored, password) or user is None:
+        return None
+    user.last_login_at = datetime.now(UTC)
+    if _hasher.check_needs_rehash(user.password_hash):
+        # The hashing parameters were raised since this hash was made: upgrade it now,
+        # the only moment the plain password is at hand.
+        user.password_hash = await asyncio.to_thread(_hasher.hash, password)
+    await user.save()
+    return user
+
+
+async def get_admin(user_id: int) -> AdminUser | None:
+    return await AdminUser.get_or_none(id=user_id)

@@ -1,0 +1,123 @@
+"""The two shapes every admin form POST takes.
+
+FormPost: hand the form to a function that calls the domain; on success, flash what was
+done and redirect (so a reload does not post again); on a domain error, show the same
+page again with the message beside the field at fault and the values as typed.
+
+Deletion: a confirmation page (GET) whose button posts back to the same URL; a refusal
+from the domain (a rule such as "still reached by these numbers") is shown on it.
+
+The CSRF token is checked before either runs (by auth.requires_admin, and again here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from voiceapp.admin.auth import requires_admin
+from voiceapp.admin.csrf import verified_form
+from voiceapp.admin.forms import FormState, typed, with_error
+from voiceapp.admin.http import see_other
+from voiceapp.admin.templating import flash, render
+from voiceapp.errors import Conflict, LimitReached, NotFound, VoiceappError
+
+T = TypeVar("T")
+Change = Callable[[Request, FormData], Awaitable[str]]
+Redisplay = Callable[[Request, FormState], Awaitable[Response]]
+
+
+def status_for(error: VoiceappError) -> int:
+    if isinstance(error, NotFound):
+        return 404
+    if isinstance(error, Conflict | LimitReached):
+        return 409
+    return 400
+
+
+async def _run(
+    request: Request,
+    change: Change,
+    redisplay: Redisplay,
+    *,
+    fields: tuple[str, ...],
+    lists: tuple[str, ...],
+    then: str,
+) -> Response:
+    form = await verified_form(request)
+    try:
+        notice = await change(request, form)
+    except VoiceappError as error:
+        response = await redisplay(request, with_error(typed(form, lists=lists), error, fields))
+        response.status_code = status_for(error)
+        return response
+    flash(request, notice)
+    return see_other(request.url_for(then))
+
+
+@dataclass(frozen=True)
+class FormPost:
+    """The endpoint of one form. `change` returns the notice to flash; `then` is the
+    route shown after success; `fields` are those the page shows errors beside."""
+
+    change: Change
+    redisplay: Redisplay
+    fields: tuple[str, ...]
+    then: str
+    lists: tuple[str, ...] = ()  # multi-valued fields (checkboxes)
+
+    async def __call__(self, request: Request) -> Response:
+        return await _run(
+            request,
+            self.change,
+            self.redisplay,
+            fields=self.fields,
+            lists=self.lists,
+            then=self.then,
+        )
+
+    def route(self, path: str, name: str) -> Route:
+        return Route(path, requires_admin(self), methods=["POST"], name=name)
+
+
+@dataclass(frozen=True)
+class Deletion(Generic[T]):
+    """Delete the thing a URL names, after a confirmation page.
+
+    `find` loads it (or raises a 404); `ask` gives the page's title and question;
+    `delete` calls the domain and returns the notice; `back` is the list page's route.
+    """
+
+    find: Callable[[Request], Awaitable[T]]
+    ask: Callable[[Request, T], tuple[str, str]]
+    delete: Callable[[Request, T], Awaitable[str]]
+    back: str
+
+    async def _page(self, request: Request, form: FormState) -> Response:
+        title, question = self.ask(request, await self.find(request))
+        context = {"title": title, "question": question, "form": form, "back": self.back}
+        return render(request, "admin/confirm.html", context)
+
+    async def confirm(self, request: Request) -> Response:
+        return await self._page(request, FormState())
+
+    async def submit(self, request: Request) -> Response:
+        thing = await self.find(request)
+
+        async def change(request: Request, form: FormData) -> str:
+            return await self.delete(request, thing)
+
+        return await _run(request, change, self._page, fields=(), lists=(), then=self.back)
+
+    def routes(self, path: str, name: str) -> list[Route]:
+        """GET `path` asks; POST `path` (the page's own URL) deletes."""
+        return [
+            Route(path, requires_admin(self.confirm), methods=["GET"], name=name),
+            Route(path, requires_admin(self.submit), methods=["POST"], name=name + "_submit"),
+        ]

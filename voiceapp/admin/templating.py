@@ -1,0 +1,92 @@
+"""Rendering admin pages: the jinja2 environment and what every template can use."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
+
+from voiceapp.admin.csrf import FIELD as CSRF_FIELD
+from voiceapp.admin.csrf import csrf_token
+from voiceapp.admin.labels import ADMIN_PAGES
+from voiceapp.admin.locale import LANGUAGE_NAMES, request_language, template_callables
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+FLASH_KEY = "flash"
+
+
+def flash(request: Request, message: str) -> None:
+    """A one-line notice for the next page shown (after a redirect), kept in the session."""
+    request.session[FLASH_KEY] = [*request.session.get(FLASH_KEY, []), message]
+
+
+def take_flashes(request: Request) -> list[str]:
+    """The pending notices, removed from the session. Called by the page layout only, so
+    a fragment (the Live page's refresh) never swallows a notice meant for a page. The
+    session is touched only when there is something to take, so that merely reading a
+    page does not re-issue the cookie."""
+    if FLASH_KEY not in request.session:
+        return []
+    return [str(message) for message in request.session.pop(FLASH_KEY)]
+
+
+def when(moment: datetime | None) -> str:
+    """A timestamp as admins read it, in UTC so that every admin sees the same time."""
+    if moment is None:
+        return ""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def duration(seconds: int | None) -> str:
+    if seconds is None:
+        return ""
+    minutes, rest = divmod(seconds, 60)
+    return f"{minutes}:{rest:02d}"
+
+
+def _page_context(request: Request) -> dict[str, Any]:
+    language = request_language(request)
+    return {
+        "language": language,
+        "languages": LANGUAGE_NAMES,
+        "admin_pages": ADMIN_PAGES,
+        "csrf_field": CSRF_FIELD,
+        "csrf_token": csrf_token(request),
+        "admin_user": getattr(request.state, "admin_user", None),
+        "take_flashes": lambda: take_flashes(request),
+        **template_callables(language),
+    }
+
+
+_environment = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+    autoescape=True,
+    extensions=["jinja2.ext.i18n"],
+    undefined=jinja2.StrictUndefined,  # a typo in a template fails its test, not silently
+)
+# Newstyle: {% trans %} and _() format their %(name)s placeholders and autoescape them.
+_environment.newstyle_gettext = True  # type: ignore[attr-defined]
+_environment.filters["when"] = when
+_environment.filters["duration"] = duration
+templates = Jinja2Templates(env=_environment, context_processors=[_page_context])
+
+
+def render(
+    request: Request,
+    name: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> Response:
+    response = templates.TemplateResponse(
+        request, name, dict(context or {}), status_code=status_code
+    )
+    # Pages show live state and carry CSRF tokens: never from a shared cache.
+    response.headers["Cache-Control"] = "no-store"
+    return response

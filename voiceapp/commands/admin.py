@@ -1,0 +1,55 @@
+"""`voiceapp admin create-user`: make an account for the admin pages."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from voiceapp import accounts
+from voiceapp.commands.base import Groups
+from voiceapp.db import database
+from voiceapp.errors import InvalidInput
+from voiceapp.settings import Settings
+
+
+def register(groups: Groups) -> None:
+    parser = groups.add_parser("admin", help="accounts for the admin web pages")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = actions.add_parser(
+        "create-user",
+        help="create an admin account",
+        description="Create an admin account. The password is read from standard input "
+        "with --password-stdin, otherwise asked for twice at the terminal; it is never "
+        "taken as an argument, where it would end up in shell history and `ps`.",
+    )
+    create.add_argument("username")
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    create.set_defaults(handler=create_user)
+
+
+def read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        # One line; the newline a shell `echo` or heredoc adds is not part of the password.
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise InvalidInput("no terminal to ask for the password: use --password-stdin")
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Password (again): ") != password:
+        raise InvalidInput("the two passwords differ")
+    return password
+
+
+async def create_user(args: argparse.Namespace, settings: Settings) -> int:
+    password = read_password(args.password_stdin)
+    accounts.check_password(password)
+    async with database(settings.database_url):
+        user = await accounts.create_admin(args.username, password)
+    print(f"created admin {user.username!r}")
+    if not settings.secret_key:
+        print(
+            "note: set VOICEAPP_SECRET_KEY before serving the admin pages; they are off without it"
+        )
+    return 0
