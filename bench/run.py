@@ -223,7 +223,7 @@ def report(baseline: Result, rows: list[Measured], args: argparse.Namespace) -> 
     )
     print(f"{'':36}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}  target")
     print(f"{'baseline (constant TwiML)':36}{baseline.rate:>8.0f}"
-          f"{baseline.p50_ms:>9.2f}{baseline.p99_ms:>9.2f}{1:>8.0%}")  # fmt: skip
+          f"{baseline.p50_ms:>9.2f}{baseline.p99_ms:>9.2f}{1:>8.1%}")  # fmt: skip
     missed = baseline.failures > 0
     for row in rows:
         result = row.result
@@ -235,7 +235,7 @@ def report(baseline: Result, rows: list[Measured], args: argparse.Namespace) -> 
         verdict = "MISSED: " + "; ".join(misses) if misses else "met"
         print(
             f"{row.name:36}{result.rate:>8.0f}{result.p50_ms:>9.2f}{result.p99_ms:>9.2f}"
-            f"{result.rate / baseline.rate:>8.0%}  {target}: {verdict}"
+            f"{result.rate / baseline.rate:>8.1%}  {target}: {verdict}"
         )
         if "reservation" in row.name and result.dials < result.requests:
             print(f"{'':36}only {result.dials} of {result.requests} requests took a seat")
