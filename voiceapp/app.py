@@ -13,6 +13,7 @@ from starlette.routing import Route
 from tortoise.contrib.starlette import RegisterTortoise
 
 from voiceapp.db import tortoise_config
+from voiceapp.media import serve as media
 from voiceapp.settings import Settings, get_settings
 from voiceapp.webhooks import voice
 
@@ -34,7 +35,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
 
     app = Starlette(
-        routes=[Route("/healthz", health), *voice.routes],
+        routes=[Route("/healthz", health), *voice.routes, *media.routes],
         lifespan=lifespan,
     )
     app.state.settings = settings
