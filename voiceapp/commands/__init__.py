@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from voiceapp.commands import call, provisioning, server
+from voiceapp.commands import call, prompts, provisioning, server
 from voiceapp.commands.base import Groups
 
 Register = Callable[[Groups], None]
@@ -13,4 +13,5 @@ COMMAND_GROUPS: list[Register] = [
     server.register,
     provisioning.register,
     call.register,
+    prompts.register,
 ]
