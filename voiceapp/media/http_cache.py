@@ -76,9 +76,9 @@ def byte_range(headers: Headers, validators: Validators, size: int) -> tuple[int
             raise Unsatisfiable
         return max(size - int(last_text), 0), size - 1
     first = int(first_text)
-    last = int(last_text) if last_text else size - 1
-    if last < first:
+    if last_text and int(last_text) < first:  # "bytes=9-2" is not a range: ignore it
         return None
     if first >= size:
         raise Unsatisfiable
+    last = int(last_text) if last_text else size - 1
     return first, min(last, size - 1)
