@@ -12,7 +12,7 @@ from typing import TextIO
 from voiceapp.commands.base import Groups
 from voiceapp.db import database
 from voiceapp.errors import InvalidInput
-from voiceapp.ivr_prompts.rendering import prompt_jobs
+from voiceapp.ivr_prompts.rendering import check_voices, prompt_jobs
 from voiceapp.media import audio_check, greetings, hold_music
 from voiceapp.media.render import Progress, render
 from voiceapp.settings import Settings
@@ -56,6 +56,7 @@ def progress_printer(stream: TextIO) -> Progress:
 
 
 async def run_render(args: argparse.Namespace, settings: Settings) -> int:
+    await check_voices(settings)
     jobs = [*prompt_jobs(settings), hold_music.job()]
     print(f"rendering {len(jobs)} files into {settings.media_dir}/, {os.cpu_count()} at a time")
     report = await render(

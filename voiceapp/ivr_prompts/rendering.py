@@ -7,7 +7,7 @@ from voiceapp.ivr_prompts.clips import catalog_clips
 from voiceapp.ivr_prompts.voices import render_voice
 from voiceapp.media import manifest
 from voiceapp.media.paths import clip_file
-from voiceapp.media.render import Job
+from voiceapp.media.render import Job, RenderError, run_tool
 from voiceapp.models import Language
 from voiceapp.settings import Settings
 
@@ -44,3 +44,17 @@ def prompt_jobs(settings: Settings) -> list[Job]:
                 )
             )
     return jobs
+
+
+async def check_voices(settings: Settings) -> None:
+    """Refuse to render with a voice espeak-ng lacks: it would silently use its default
+    voice, and French callers would hear English vowels."""
+    listing, _ = await run_tool(["espeak-ng", "--voices"])
+    rows = [line.split() for line in listing.decode(errors="replace").splitlines()[1:]]
+    installed = {row[1] for row in rows if len(row) > 1}
+    missing = {render_voice(language, settings) for language in Language} - installed
+    if missing:
+        raise RenderError(
+            f"espeak-ng has no voice {', '.join(sorted(missing))} (Debian: apt-get install "
+            "espeak-ng-data)"
+        )

@@ -50,7 +50,13 @@ class Report:
 Progress = Callable[[int, int, str], None]  # (files done, files to render, path just made)
 
 
-async def _run(argv: Sequence[str], stdin: bytes) -> bytes:
+def _last_line(output: bytes) -> str:
+    lines = output.decode(errors="replace").strip().splitlines()
+    return lines[-1] if lines else "no message"
+
+
+async def run_tool(argv: Sequence[str], stdin: bytes = b"") -> tuple[bytes, bytes]:
+    """Run a tool; its stdout and stderr."""
     try:
         process = await asyncio.create_subprocess_exec(
             *argv,
@@ -64,17 +70,20 @@ async def _run(argv: Sequence[str], stdin: bytes) -> bytes:
         ) from None
     out, err = await process.communicate(stdin)
     if process.returncode != 0:
-        detail = err.decode(errors="replace").strip().splitlines()
-        raise RenderError(f"{argv[0]} failed: {detail[-1] if detail else 'no message'}")
-    return out
+        raise RenderError(f"{argv[0]} failed: {_last_line(err)}")
+    return out, err
 
 
 async def _make(job: Job, media_dir: Path) -> None:
     target = media_dir / job.path
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.stem}.partial.wav")
-    wav = await _run(job.source, job.stdin)
-    await _run(["sox", "-t", "wav", "-", *OUTPUT_FORMAT, str(partial), *job.effects], wav)
+    wav, complaint = await run_tool(job.source, job.stdin)
+    if not wav.startswith(b"RIFF"):  # espeak-ng exits 0 even when it cannot find its voice
+        raise RenderError(
+            f"{job.source[0]} wrote no audio for {job.path}: {_last_line(complaint or wav[:200])}"
+        )
+    await run_tool(["sox", "-t", "wav", "-", *OUTPUT_FORMAT, str(partial), *job.effects], wav)
     os.replace(partial, target)
 
 
