@@ -12,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+from tortoise.backends.base import executor
 
 from voiceapp import bridge, directory
 from voiceapp.db import migrate
@@ -34,6 +35,14 @@ BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
 def with_database(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+@pytest.fixture(autouse=True)
+def fresh_query_cache() -> None:
+    """Tortoise caches each model's INSERT/DELETE SQL by connection *name*, not dialect, so
+    a SQLite test followed by a PostgreSQL one (both "default") would reuse SQLite's "?"
+    placeholders. A real process has one backend; the suite switches, so it clears it."""
+    executor.EXECUTOR_CACHE.clear()
 
 
 @pytest.fixture(params=BACKENDS)

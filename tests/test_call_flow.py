@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from voiceapp import ivr_prompts
 from voiceapp.emulator import Carrier
-from voiceapp.models import CallRecord, Room, Seat
+from voiceapp.models import CallRecord, Language, Room, Seat
 
 from .conftest import ES_NUMBER, FR_NUMBER
 from .twiml import verbs
@@ -60,7 +61,97 @@ async def test_room_without_pin_joins_conference(conference: Carrier) -> None:
 async def test_second_caller_hears_participant_count(conference: Carrier) -> None:
     first = await conference.call(FR_NUMBER, digits=["5555#"], stay=True)
     second = await conference.call(ES_NUMBER, digits=["5555#"], stay=True)
-    assert second.said[-1] == "Ya hay un participante en la conferencia."
+    expected = ivr_prompts.text("participants", Language.ES, {"count": 1})
+    assert expected in second.said
+    assert ivr_prompts.text("first_participant", Language.ES) not in second.said
     assert second.conference is first.conference
     await first.hangup()
     await second.hangup()
+
+
+async def test_unknown_id_three_times_says_goodbye(conference: Carrier) -> None:
+    call = await conference.call(FR_NUMBER, digits=["999#", "888#", "777#"])
+    assert call.said.count("Le numéro de conférence que vous avez saisi n'existe pas.") == 3
+    assert call.said[-2:] == [
+        "Vous avez atteint le nombre maximal d'essais.",
+        "Merci de votre appel. Au revoir.",
+    ]
+    _, last = call.documents[-1]
+    assert verbs(last)[-1] == "Hangup"
+    assert (await CallRecord.get(call_sid=call.call_sid)).outcome == "unknown_id"
+
+
+async def test_unknown_id_then_right_id_joins(conference: Carrier) -> None:
+    call = await conference.call(FR_NUMBER, digits=["999#", "5555#"])
+    assert "Le numéro de conférence que vous avez saisi n'existe pas." in call.said
+    assert "Vous allez rejoindre la conférence 5 5 5 5." in call.said
+    assert call.kinds()[-2:] == ["conference", "hangup"]
+
+
+async def test_pin_room_asks_pin_and_wrong_pin_three_times_says_goodbye(
+    conference: Carrier,
+) -> None:
+    call = await conference.call(FR_NUMBER, digits=["1234#", "0000#", "1111#", "2222#"])
+    assert call.said.count("Veuillez saisir le code d'accès, suivi de la touche dièse.") == 3
+    assert call.said.count("Le code d'accès est incorrect.") == 3
+    assert call.said[-1] == "Merci de votre appel. Au revoir."
+    assert "conference" not in call.kinds()
+    assert (await CallRecord.get(call_sid=call.call_sid)).outcome == "wrong_pin"
+
+
+async def test_wrong_pin_then_right_pin_joins(conference: Carrier) -> None:
+    call = await conference.call(FR_NUMBER, digits=["1234#", "9999#", "4321#"])
+    assert "Le code d'accès est incorrect." in call.said
+    assert "conference" in call.kinds()
+
+
+async def test_silence_reprompts_once_then_goodbye(conference: Carrier) -> None:
+    call = await conference.call(FR_NUMBER)
+    assert call.kinds().count("silence") == 2
+    assert "Nous n'avons reçu aucune réponse." in call.said
+    assert call.said[-2:] == [
+        "Nous n'avons toujours reçu aucune réponse.",
+        "Merci de votre appel. Au revoir.",
+    ]
+    assert (await CallRecord.get(call_sid=call.call_sid)).outcome == "no_input"
+
+
+async def test_silence_at_pin_step_also_says_goodbye(conference: Carrier) -> None:
+    call = await conference.call(FR_NUMBER, digits=["1234#"])
+    assert call.said[-1] == "Merci de votre appel. Au revoir."
+    assert "conference" not in call.kinds()
+
+
+async def test_spanish_number_greets_in_spanish(conference: Carrier) -> None:
+    call = await conference.call(ES_NUMBER, digits=["5555#"])
+    _, first = call.documents[0]
+    assert {say.get("language") for say in first.iter("Say")} >= {"es-ES"}
+    assert call.said[0] == "Le damos la bienvenida al servicio de conferencias."
+    assert "Le estamos conectando a la conferencia 5 5 5 5." in call.said
+
+
+async def test_star_switches_language_for_the_rest_of_the_call(conference: Carrier) -> None:
+    call = await conference.call(FR_NUMBER, digits=["*", "1234#", "4321#"])
+    assert call.said[0] == "Bienvenue sur le service de conférence."
+    after_switch = call.said[
+        call.said.index("Le damos la bienvenida al servicio de conferencias.") :
+    ]
+    assert "Por favor, marque el código de acceso, seguido de la tecla almohadilla." in after_switch
+    assert "Le estamos conectando a la conferencia 1 2 3 4." in after_switch
+    _, joined = call.documents[-1]
+    assert {say.get("language") for say in joined.iter("Say")} == {"es-ES"}
+
+
+async def test_room_full_is_told_and_hung_up(conference: Carrier, settings: object) -> None:
+    room = await Room.get(conference_id="5555")
+    room.capacity = 1
+    await room.save()
+    first = await conference.call(FR_NUMBER, digits=["5555#"], stay=True)
+    second = await conference.call(FR_NUMBER, digits=["5555#"])
+    assert "conference" in first.kinds()
+    assert "Cette conférence est complète. Veuillez réessayer plus tard." in second.said
+    assert "conference" not in second.kinds()
+    _, last = second.documents[-1]
+    assert verbs(last) == ["Say", "Say", "Hangup"]
+    assert (await CallRecord.get(call_sid=second.call_sid)).outcome == "room_full"
+    await first.hangup()

@@ -15,7 +15,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 from voiceapp.db import tortoise_config
 from voiceapp.media import serve as media
 from voiceapp.settings import Settings, get_settings
-from voiceapp.webhooks import voice
+from voiceapp.webhooks import forwarding, voice
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
 
     app = Starlette(
-        routes=[Route("/healthz", health), *voice.routes, *media.routes],
+        routes=[Route("/healthz", health), *voice.routes, *forwarding.routes, *media.routes],
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -13,13 +13,12 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from voiceapp.errors import Conflict, InvalidInput, LimitReached, NotFound
-from voiceapp.extensions import check_extension_number, numbers_mapped_to
+from voiceapp.extensions import check_extension_number, check_name, numbers_mapped_to
 from voiceapp.models import Bridge, Extension, ExtensionKind, Language, Room
 from voiceapp.settings import Settings
 
 CONFERENCE_ID_PATTERN = re.compile(r"[0-9]{3,12}")
 PIN_PATTERN = re.compile(r"[0-9]{4,12}")
-NAME_MAX = 100
 
 
 def check_conference_id(raw: str, *, field: str = "conference_id") -> str:
@@ -37,12 +36,7 @@ def check_pin(raw: str, *, field: str = "pin") -> str:
 
 
 def check_room_name(raw: str, *, field: str = "name") -> str:
-    text = " ".join(raw.split())
-    if not text:
-        raise InvalidInput("room name must not be empty", field=field)
-    if len(text) > NAME_MAX:
-        raise InvalidInput(f"room name must be at most {NAME_MAX} characters", field=field)
-    return text
+    return check_name(raw, field=field, label="room name")
 
 
 def check_capacity(value: int | str, settings: Settings, *, field: str = "capacity") -> int:

@@ -13,6 +13,9 @@
     silence  (any step) no_input + the step's prompt once, then goodbye
     error    technical_problem, hangup (webhooks.endpoint, even with the database down)
 
+How a call reaches this path (or a user, a ring group, the virtual receptionist and its
+ask_extension step) is in `routing`.
+
 Nothing here knows HTTP or TwiML: each function returns a `Reply` (lines to say, then what
 happens next) that webhooks.twiml renders. Per-call state travels in `CallState`, which
 the webhooks put in the query of the callback URLs the carrier signs.
@@ -28,7 +31,7 @@ from voiceapp.call_records import Outcome
 from voiceapp.models import Language, Room
 from voiceapp.settings import Settings
 
-StepName = Literal["ask_id", "ask_pin"]
+StepName = Literal["ask_id", "ask_pin", "ask_extension"]
 MAX_TRIES = 3
 # How many digits a keypad entry may hold before it is plainly not an ID or PIN.
 MAX_ENTRY = 12
@@ -44,6 +47,8 @@ class Step:
 STEPS: dict[StepName, Step] = {
     "ask_id": Step(prompt="ask_id", gathers="conference ID", max_digits=MAX_ENTRY),
     "ask_pin": Step(prompt="ask_pin", gathers="PIN", max_digits=MAX_ENTRY),
+    # The virtual receptionist's question; its answers are handled in `routing`.
+    "ask_extension": Step(prompt="ask_extension", gathers="extension", max_digits=6),
 }
 
 
@@ -89,10 +94,30 @@ class Hangup:
 
 
 @dataclass(frozen=True)
+class Forward:
+    """Ring every target at once (E.164 numbers, SIP URIs) for `timeout` seconds; the first
+    to answer takes the call. How it went comes back for `extension` (see `routing`)."""
+
+    extension: str
+    targets: tuple[str, ...]
+    timeout: int
+
+
+@dataclass(frozen=True)
+class RecordMessage:
+    """Record a voicemail for `extension`, at most `max_length` seconds; when the caller
+    says nothing at all, say `if_silent` and hang up."""
+
+    extension: str
+    max_length: int
+    if_silent: tuple[Line, ...] = ()
+
+
+@dataclass(frozen=True)
 class Reply:
     language: Language
     lines: tuple[Line, ...]
-    then: Ask | Join | Hangup
+    then: Ask | Join | Hangup | Forward | RecordMessage
 
 
 @dataclass(frozen=True)
@@ -107,18 +132,14 @@ def other_language(language: Language) -> Language:
     return Language.ES if language is Language.FR else Language.FR
 
 
-def greet(language: Language, *, greeting: str | None = None, accent: str | None = None) -> Reply:
-    """The first words of a call to the bridge (the number's recorded `greeting` when it
-    has one), the offer of the other language, and the question for the conference ID."""
-    state = CallState(step="ask_id", language=language, accent=accent)
-    return Reply(language, _welcome(language, greeting), Ask(state))
+def greet(language: Language) -> Reply:
+    """The first words of a call to the bridge, the offer of the other language (said in
+    it), and the question for the conference ID."""
+    return Reply(language, _welcome(language), Ask(CallState(step="ask_id", language=language)))
 
 
-def _welcome(language: Language, greeting: str | None = None) -> tuple[Line, ...]:
-    return (
-        Line("greeting", recording=greeting),
-        Line("language_offer", language=other_language(language)),
-    )
+def _welcome(language: Language) -> tuple[Line, ...]:
+    return (Line("greeting"), Line("language_offer", language=other_language(language)))
 
 
 def goodbye(language: Language, *reasons: Line) -> Reply:
@@ -148,7 +169,7 @@ async def _on_conference_id(
         return Reply(language, _welcome(language), Ask(replace(state, language=language, quiet=0)))
     room = await bridge.find_room(digits)
     if room is None:
-        return await _wrong_entry(state, caller, Line("unknown_id"), Outcome.UNKNOWN_ID)
+        return await wrong_entry(state, caller, Line("unknown_id"), Outcome.UNKNOWN_ID)
     if room.pin is not None:
         ask_pin = replace(state, step="ask_pin", tries=0, quiet=0, room_id=room.pk)
         return Reply(state.language, (), Ask(ask_pin))
@@ -166,12 +187,13 @@ async def _on_pin(state: CallState, digits: str, caller: Caller, settings: Setti
     if bridge.pin_matches(room, digits):
         return await _join(room, state.language, caller, settings)
     await pin_guard.record_failure(room, caller.number, caller.call_sid)
-    return await _wrong_entry(state, caller, Line("wrong_pin"), Outcome.WRONG_PIN, room)
+    return await wrong_entry(state, caller, Line("wrong_pin"), Outcome.WRONG_PIN, room)
 
 
-async def _wrong_entry(
+async def wrong_entry(
     state: CallState, caller: Caller, line: Line, outcome: Outcome, room: Room | None = None
 ) -> Reply:
+    """Any step's wrong entry: say why and ask again, or goodbye after MAX_TRIES."""
     tries = state.tries + 1
     if tries >= MAX_TRIES:
         await call_records.set_outcome(caller.call_sid, outcome, room)

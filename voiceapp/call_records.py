@@ -17,6 +17,7 @@ class Outcome(StrEnum):
     JOINED = "joined"
     ROOM_FULL = "room_full"
     UNKNOWN_ID = "unknown_id"
+    UNKNOWN_EXTENSION = "unknown_extension"
     WRONG_PIN = "wrong_pin"
     LOCKED_OUT = "locked_out"
     NO_INPUT = "no_input"

@@ -20,8 +20,13 @@ from voiceapp.phone_numbers import to_e164
 EXTENSION_PATTERN = re.compile(r"[0-9]{2,6}")
 SIP_URI_PATTERN = re.compile(r"sips?:[A-Za-z0-9._~%!$&'()*+,;=-]+@[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 NAME_MAX = 100
+FORWARD_TO_MAX = 255  # the column's length
 # Kinds an admin creates here; the conference server comes from `voiceapp bridge setup`.
 MANAGED_KINDS = (ExtensionKind.USER, ExtensionKind.RING_GROUP, ExtensionKind.RECEPTIONIST)
+# A ring group rings its members with one <Dial>, and a carrier rings at most ten at once.
+MAX_MEMBERS = 10
+# The name an extension gets when none is given; the others need one to be told apart.
+DEFAULT_NAMES = {ExtensionKind.RECEPTIONIST: "Virtual receptionist"}
 
 
 def check_extension_number(raw: str, *, field: str = "extension") -> str:
@@ -44,19 +49,31 @@ def check_kind(raw: str | ExtensionKind, *, field: str = "kind") -> ExtensionKin
     raise InvalidInput(f"kind must be one of {choices}, got {raw!r}", field=field)
 
 
-def check_name(raw: str, *, field: str = "name") -> str:
+def check_name(raw: str, *, field: str = "name", label: str = "name") -> str:
+    """A display name (of an extension, a room): inner white space folded, 1-100 characters."""
     text = " ".join(raw.split())
     if not text:
-        raise InvalidInput("name must not be empty", field=field)
+        raise InvalidInput(f"{label} must not be empty", field=field)
     if len(text) > NAME_MAX:
-        raise InvalidInput(f"name must be at most {NAME_MAX} characters", field=field)
+        raise InvalidInput(f"{label} must be at most {NAME_MAX} characters", field=field)
     return text
+
+
+def is_sip_uri(target: str) -> bool:
+    """Whether a forwarding target is a SIP URI rather than a phone number."""
+    return target.lower().startswith(("sip:", "sips:"))
 
 
 def check_forward_to(raw: str, *, field: str = "forward_to") -> str:
     """Where a user's calls ring: an E.164 number or a SIP URI (sip:alice@pbx.example.com)."""
     text = raw.strip()
-    if text.lower().startswith(("sip:", "sips:")):
+    if is_sip_uri(text):
+        scheme, _, rest = text.partition(":")
+        text = f"{scheme.lower()}:{rest}"  # "SIP:" is the same scheme; carriers expect "sip:"
+        if len(text) > FORWARD_TO_MAX:
+            raise InvalidInput(
+                f"a SIP URI must be at most {FORWARD_TO_MAX} characters", field=field
+            )
         if not SIP_URI_PATTERN.fullmatch(text):
             raise InvalidInput(
                 f"{raw!r} is not a SIP URI like sip:alice@pbx.example.com", field=field
@@ -65,11 +82,31 @@ def check_forward_to(raw: str, *, field: str = "forward_to") -> str:
     return to_e164(text, field=field)
 
 
+async def _forward_target(raw: str) -> str:
+    """A checked forwarding target that is not one of our own numbers: a call forwarded
+    there would come straight back and ring itself over and over."""
+    target = check_forward_to(raw)
+    if not is_sip_uri(target) and await PhoneNumber.exists(e164=target):
+        raise Conflict(
+            f"{target} is one of voiceapp's own numbers; forwarding to it would loop",
+            field="forward_to",
+        )
+    return target
+
+
 async def get_extension(number: str, *, field: str = "extension") -> Extension:
     extension = await Extension.get_or_none(number=check_extension_number(number, field=field))
     if extension is None:
         raise NotFound(f"there is no extension {number}", field=field)
     return extension
+
+
+async def find_extension(typed: str) -> Extension | None:
+    """The extension a caller's typed digits name, or None. Digits that are not an
+    extension number (an outside phone number, say) are never looked up."""
+    if not EXTENSION_PATTERN.fullmatch(typed):
+        return None
+    return await Extension.get_or_none(number=typed)
 
 
 async def numbers_mapped_to(extension: Extension) -> list[str]:
@@ -97,10 +134,16 @@ class ExtensionChange:
 
 async def _members(numbers: list[str]) -> list[Extension]:
     """Ring group members: existing user extensions, each named once."""
-    if not numbers:
+    named = list(dict.fromkeys(n.strip() for n in numbers if n.strip()))
+    if not named:
         raise InvalidInput("a ring group needs at least one member", field="members")
+    if len(named) > MAX_MEMBERS:
+        raise InvalidInput(
+            f"a ring group rings at most {MAX_MEMBERS} members at once, got {len(named)}",
+            field="members",
+        )
     members = []
-    for raw in dict.fromkeys(n.strip() for n in numbers if n.strip()):
+    for raw in named:
         member = await get_extension(raw, field="members")
         if member.kind is not ExtensionKind.USER:
             raise InvalidInput(
@@ -111,22 +154,35 @@ async def _members(numbers: list[str]) -> list[Extension]:
     return members
 
 
+def _check_fields_fit(
+    kind: ExtensionKind, forward_to: str | None, members: list[str] | None
+) -> None:
+    """Refuse a forwarding target or members on a kind that has none, rather than
+    silently dropping what the admin typed. Empty values carry nothing and pass: a form
+    posts every field whatever the kind."""
+    if forward_to and forward_to.strip() and kind is not ExtensionKind.USER:
+        raise InvalidInput("only a user extension has a forwarding target", field="forward_to")
+    if members and any(m.strip() for m in members) and kind is not ExtensionKind.RING_GROUP:
+        raise InvalidInput("only a ring group has members", field="members")
+
+
 async def add_extension(
     number: str,
     kind: str | ExtensionKind,
-    name: str,
+    name: str | None = None,
     *,
     forward_to: str | None = None,
     members: list[str] | None = None,
 ) -> Extension:
     clean_number = check_extension_number(number)
     clean_kind = check_kind(kind)
-    clean_name = check_name(name)
+    clean_name = check_name(name or DEFAULT_NAMES.get(clean_kind, ""))
+    _check_fields_fit(clean_kind, forward_to, members)
     target = None
     if clean_kind is ExtensionKind.USER:
         if not forward_to:
             raise InvalidInput("a user needs a forwarding number or SIP URI", field="forward_to")
-        target = check_forward_to(forward_to)
+        target = await _forward_target(forward_to)
     member_rows = await _members(members or []) if clean_kind is ExtensionKind.RING_GROUP else []
     if clean_kind is ExtensionKind.RECEPTIONIST and await Extension.exists(kind=clean_kind):
         raise Conflict("there is already a virtual receptionist", field="kind")
@@ -146,18 +202,16 @@ async def add_extension(
 
 async def update_extension(number: str, change: ExtensionChange) -> Extension:
     extension = await get_extension(number)
+    _check_fields_fit(extension.kind, change.forward_to, change.members)
     if change.name is not None:
         extension.name = check_name(change.name)
     if change.forward_to is not None:
-        if extension.kind is not ExtensionKind.USER:
-            raise InvalidInput("only a user extension has a forwarding target", field="forward_to")
-        extension.forward_to = check_forward_to(change.forward_to)
+        extension.forward_to = await _forward_target(change.forward_to)
+    # Everything is checked before anything is written.
+    member_rows = await _members(change.members) if change.members is not None else None
     async with in_transaction():
         await extension.save()
-        if change.members is not None:
-            if extension.kind is not ExtensionKind.RING_GROUP:
-                raise InvalidInput("only a ring group has members", field="members")
-            member_rows = await _members(change.members)
+        if member_rows is not None:
             await extension.members.clear()
             await extension.members.add(*member_rows)
     return extension

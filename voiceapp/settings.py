@@ -79,6 +79,8 @@ class Settings:
     pin_max_failures_per_caller: int
     pin_max_failures_per_room: int
     log_level: str
+    ring_timeout_seconds: int
+    voicemail_max_seconds: int
 
     @property
     def is_sqlite(self) -> bool:
@@ -119,6 +121,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         pin_max_failures_per_caller=_int(env, "VOICEAPP_PIN_MAX_FAILURES_PER_CALLER", 6, 1, 1000),
         pin_max_failures_per_room=_int(env, "VOICEAPP_PIN_MAX_FAILURES_PER_ROOM", 30, 1, 10000),
         log_level=env.get("VOICEAPP_LOG_LEVEL", "INFO").upper(),
+        # Twilio's <Dial timeout> is 5 to 600 s.
+        ring_timeout_seconds=_int(env, "VOICEAPP_RING_TIMEOUT", 20, 5, 600),
+        voicemail_max_seconds=_int(env, "VOICEAPP_VOICEMAIL_MAX_SECONDS", 120, 5, 3600),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from voiceapp.commands import call, prompts, provisioning, server
+from voiceapp.commands import call, extensions, prompts, provisioning, server
 from voiceapp.commands.base import Groups
 
 Register = Callable[[Groups], None]
@@ -12,6 +12,7 @@ Register = Callable[[Groups], None]
 COMMAND_GROUPS: list[Register] = [
     server.register,
     provisioning.register,
+    extensions.register,
     call.register,
     prompts.register,
 ]

@@ -7,7 +7,7 @@ import argparse
 import httpx
 
 from voiceapp.commands.base import Groups
-from voiceapp.emulator.carrier import Event
+from voiceapp.emulator.carrier import DIAL_OUTCOMES, MESSAGE_SECONDS, Carrier, EmulatedCall, Event
 from voiceapp.emulator.inprocess import in_process_carrier, remote_carrier
 from voiceapp.errors import InvalidInput
 from voiceapp.phone_numbers import to_e164
@@ -30,6 +30,20 @@ def register(groups: Groups) -> None:
         metavar="INPUT",
         help="one keypad entry, e.g. 1234# (repeat for each prompt)",
     )
+    call.add_argument(
+        "--answer",
+        choices=DIAL_OUTCOMES,
+        default="answered",
+        help="how a forwarded call's ringing ends (default: answered)",
+    )
+    call.add_argument(
+        "--message-seconds",
+        type=int,
+        default=MESSAGE_SECONDS,
+        metavar="N",
+        help=f"how long the caller speaks at a voicemail beep; 0: silence "
+        f"(default: {MESSAGE_SECONDS})",
+    )
     call.add_argument("--url", help="base URL of a running voiceapp (default: run it in-process)")
     call.set_defaults(handler=run_call)
 
@@ -43,16 +57,28 @@ async def run_call(args: argparse.Namespace, settings: Settings) -> int:
     for entry in args.digits:
         if not entry or any(ch not in "0123456789*#" for ch in entry):
             raise InvalidInput(f"--digits takes keypad keys 0-9, * and #, got {entry!r}")
+    if args.message_seconds < 0:
+        raise InvalidInput("--message-seconds must be 0 or more")
     print(f"☎ calling {to} from {args.caller}")
+
+    async def place(carrier: Carrier) -> EmulatedCall:
+        return await carrier.call(
+            to,
+            caller=args.caller,
+            digits=args.digits,
+            answer=args.answer,
+            message_seconds=args.message_seconds,
+        )
+
     try:
         if args.url:
             if not settings.auth_token:
                 raise InvalidInput("set TWILIO_AUTH_TOKEN to the server's token to sign the calls")
             async with remote_carrier(args.url, settings.auth_token, echo=echo) as carrier:
-                call = await carrier.call(to, caller=args.caller, digits=args.digits)
+                call = await place(carrier)
         else:
             async with in_process_carrier(settings, echo=echo) as carrier:
-                call = await carrier.call(to, caller=args.caller, digits=args.digits)
+                call = await place(carrier)
     except httpx.HTTPError as error:
         raise InvalidInput(f"cannot reach {args.url}: {error}") from None
     return 1 if any(event.kind == "error" for event in call.events) else 0

@@ -2,8 +2,11 @@
 
 It follows Say, Play, Pause, Gather (finishOnKey, numDigits, timeout with no entry),
 Redirect, Dial/Conference (with maxParticipants enforced as the carrier does, error 16020,
-and the conference status callbacks), Hangup and Reject. Each keypad entry given to a
-call is typed at the next <Gather>; when entries run out, the caller stays silent.
+and the conference status callbacks), Dial/Number and Dial/Sip (the outcome of the ringing
+is chosen per call, then the Dial action gets DialCallStatus), Record (the caller speaks
+for a chosen number of seconds; none: nothing recorded, as a silent caller), Hangup and
+Reject. Each keypad entry given to a call is typed at the next <Gather>; when entries run
+out, the caller stays silent.
 Everything the caller hears and does is kept as `Event`s, printed as a transcript.
 """
 
@@ -14,6 +17,7 @@ import secrets
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 from urllib.parse import urljoin
 
 import httpx
@@ -23,6 +27,15 @@ from voiceapp.webhooks.signature import HEADER, sign
 
 # The longest a caller's webhook sequence may run before the emulator calls it a loop.
 MAX_DOCUMENTS = 60
+ACCOUNT_SID = "AC" + "0" * 32
+
+# How a <Dial> to numbers or SIP URIs ends; each is also the DialCallStatus sent, except
+# "answered", which the carrier reports as "completed" once the two have talked.
+DialOutcome = Literal["answered", "no-answer", "busy", "failed"]
+DIAL_OUTCOMES: tuple[DialOutcome, ...] = ("answered", "no-answer", "busy", "failed")
+# How long an answered forwarded call lasts, and a caller's voicemail message by default.
+TALK_SECONDS = 30
+MESSAGE_SECONDS = 8
 
 
 @dataclass(frozen=True)
@@ -47,6 +60,8 @@ class Event:
             "hangup": "✆",
             "error": "!",
             "hold": "♫",
+            "ring": "☏",
+            "record": "●",
         }
         language = f"[{self.language}] " if self.language else ""
         return f"{marks.get(self.kind, '·')} {language}{self.text}"
@@ -94,19 +109,40 @@ class Carrier:
         caller: str = "+33612345678",
         digits: list[str] | None = None,
         stay: bool = False,
+        answer: DialOutcome = "answered",
+        message_seconds: int = MESSAGE_SECONDS,
     ) -> EmulatedCall:
         """Place a call to `to` and run it until it hangs up or is inside a conference.
 
         With stay=False the caller hangs up as soon as they are in a conference; with
-        stay=True they remain until `await call.hangup()`.
+        stay=True they remain until `await call.hangup()`. `answer` is how any <Dial> to
+        numbers or SIP URIs ends; `message_seconds` how long the caller speaks at a <Record>.
         """
-        emulated = EmulatedCall(self, self.new_sid("CA"), caller, to, list(digits or []))
+        emulated = EmulatedCall(
+            self,
+            self.new_sid("CA"),
+            caller,
+            to,
+            list(digits or []),
+            answer=answer,
+            message_seconds=message_seconds,
+        )
         await emulated.run(stay=stay)
         return emulated
 
 
 class EmulatedCall:
-    def __init__(self, carrier: Carrier, call_sid: str, caller: str, to: str, entries: list[str]):
+    def __init__(
+        self,
+        carrier: Carrier,
+        call_sid: str,
+        caller: str,
+        to: str,
+        entries: list[str],
+        *,
+        answer: DialOutcome = "answered",
+        message_seconds: int = MESSAGE_SECONDS,
+    ):
         self.carrier = carrier
         self.call_sid = call_sid
         self.caller = caller
@@ -118,6 +154,8 @@ class EmulatedCall:
         self.played: list[str] = []  # every <Play> URL fetched, hold music included
         self.status = "ringing"
         self.seconds = 0
+        self.answer = answer
+        self.message_seconds = message_seconds
 
     # ---- what tests read ---------------------------------------------------------------
 
@@ -142,7 +180,7 @@ class EmulatedCall:
 
     def _params(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         params = {
-            "AccountSid": "AC" + "0" * 32,
+            "AccountSid": ACCOUNT_SID,
             "ApiVersion": "2010-04-01",
             "CallSid": self.call_sid,
             "CallStatus": self.status,
@@ -211,6 +249,10 @@ class EmulatedCall:
                 dialled = await self._dial(verb)
                 if dialled is not None:
                     return dialled
+            elif tag == "Record":
+                recorded = self._record(verb)
+                if recorded is not None:
+                    return recorded
             elif tag in ("Hangup", "Reject"):
                 return None, None
             else:
@@ -265,12 +307,58 @@ class EmulatedCall:
     async def _dial(self, verb: ET.Element) -> tuple[str | None, dict[str, str] | None] | None:
         conference = verb.find("Conference")
         if conference is None:
-            self._note("error", "the emulator only dials conferences")
-            return None, None
+            return self._ring(verb)
         joined = await self._join(conference)
         if not joined:
             return None  # the carrier goes on with the verbs after <Dial>
         return "stay", None
+
+    def _ring(self, verb: ET.Element) -> tuple[str | None, dict[str, str] | None] | None:
+        """Ring every <Number> and <Sip> at once; the call's `answer` says how it ends.
+        Returns the Dial action to fetch, or None to go on with the next verb."""
+        targets = [(child.text or "").strip() for child in verb if child.tag in ("Number", "Sip")]
+        others = sorted({child.tag for child in verb} - {"Number", "Sip"})
+        if not targets or others:
+            self._note("error", f"the emulator cannot dial <{'>, <'.join(others) or 'nothing'}>")
+            return None, None
+        timeout = verb.get("timeout", "30")
+        self._note("ring", f"ringing {', '.join(targets)} for up to {timeout} s")
+        if self.answer == "answered":
+            status, talked = "completed", TALK_SECONDS
+            self._note("ring", f"{targets[0]} answered; they talk for {talked} s")
+        else:
+            status, talked = self.answer, 0
+            endings = {"no-answer": f"no answer after {timeout} s", "busy": "busy"}
+            self._note("ring", endings.get(status, "the call failed"))
+        self.seconds += talked
+        action = verb.get("action")
+        if not action:
+            return None
+        params = {"DialCallStatus": status, "DialCallDuration": str(talked)}
+        if talked:
+            params["DialCallSid"] = self.carrier.new_sid("CA")
+        return self._absolute(action), params
+
+    def _record(self, verb: ET.Element) -> tuple[str, dict[str, str]] | None:
+        """The caller speaks after the beep for `message_seconds` (capped at maxLength),
+        then presses the finish key. Silence records nothing: the carrier then skips the
+        action and goes on with the next verb."""
+        if self.message_seconds <= 0:
+            self._note("record", "beep; the caller says nothing: no recording")
+            return None
+        seconds = min(self.message_seconds, int(verb.get("maxLength") or 3600))
+        self.seconds += seconds
+        sid = self.carrier.new_sid("RE")
+        self._note("record", f"beep; the caller leaves a {seconds} s message ({sid})")
+        # No action: the carrier posts the recording back to the document it came from.
+        action = verb.get("action") or self.documents[-1][0]
+        return self._absolute(action), {
+            "RecordingUrl": f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}"
+            f"/Recordings/{sid}",
+            "RecordingSid": sid,
+            "RecordingDuration": str(seconds),
+            "Digits": (verb.get("finishOnKey") or "#")[0],
+        }
 
     async def _join(self, element: ET.Element) -> bool:
         name = (element.text or "").strip()
@@ -320,7 +408,7 @@ class EmulatedCall:
         if not room.status_callback or short not in room.events:
             return
         params = {
-            "AccountSid": "AC" + "0" * 32,
+            "AccountSid": ACCOUNT_SID,
             "ConferenceSid": room.sid,
             "FriendlyName": room.name,
             "StatusCallbackEvent": event,

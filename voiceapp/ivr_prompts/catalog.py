@@ -74,4 +74,22 @@ PROMPTS: dict[str, Prompt] = {
     ),
     # Translators: to a caller alone in the room, before the hold music.
     "please_wait": spoken("Please hold, the other participants will join you shortly."),
+    # Translators: the first words on a number answered by the switchboard.
+    "receptionist_greeting": spoken("Welcome, you have reached our switchboard."),
+    # Translators: the extension (internal number) of a colleague, then #.
+    "ask_extension": spoken(
+        "Please enter the extension number of the person you are calling, "
+        "followed by the pound key."
+    ),
+    "unknown_extension": spoken("That extension number does not exist."),
+    "transferring": spoken("Please hold, we are transferring your call."),
+    # Translators: the person called is on another call; voicemail follows.
+    "line_busy": spoken("The person you are calling is on another call."),
+    "no_answer": spoken("The person you are calling does not answer."),
+    "unreachable": spoken("The person you are calling cannot be reached at the moment."),
+    # Translators: a beep follows, then the recording of a voicemail.
+    "leave_message": spoken(
+        "Please leave your message after the tone, then press the pound key or hang up."
+    ),
+    "message_saved": spoken("Your message has been saved."),
 }

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
-from voiceapp.call_flow import STEPS, CallState
+from voiceapp.call_flow import STEPS, CallState, StepName
 from voiceapp.models import Language
 from voiceapp.say_locales import parse_locale
 
@@ -50,17 +50,29 @@ def language_from(query: Mapping[str, str], default: Language = Language.FR) -> 
         return default
 
 
+def _step(raw: str | None) -> StepName:
+    return next((name for name in STEPS if name == raw), "ask_id")
+
+
 def state_from(query: Mapping[str, str]) -> CallState:
-    step = query.get("step", "ask_id")
     room = query.get("room")
     return CallState(
-        step="ask_pin" if step == "ask_pin" and "ask_pin" in STEPS else "ask_id",
+        step=_step(query.get("step")),
         language=language_from(query),
         tries=_small_int(query.get("tries")),
         quiet=_small_int(query.get("quiet")),
         room_id=_small_int(room) if room else None,
         accent=accent_from(query),
     )
+
+
+def extension_query(language: Language, extension: str) -> dict[str, str]:
+    """The state of a call put through to an extension: its language, which extension."""
+    return {"lang": language.value, "ext": extension}
+
+
+def extension_from(query: Mapping[str, str]) -> str:
+    return query.get("ext", "")
 
 
 def url(public_url: str, path: str, query: Mapping[str, str] | None = None) -> str:

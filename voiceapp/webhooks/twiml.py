@@ -7,11 +7,12 @@ from twilio.twiml import TwiML
 from twilio.twiml.voice_response import VoiceResponse
 
 from voiceapp import bridge, ivr_prompts
-from voiceapp.call_flow import STEPS, Ask, Hangup, Join, Line, Reply
+from voiceapp.call_flow import STEPS, Ask, Forward, Hangup, Join, Line, RecordMessage, Reply
+from voiceapp.extensions import is_sip_uri
 from voiceapp.ivr_prompts import Speaker
 from voiceapp.models import Language
 from voiceapp.settings import Settings
-from voiceapp.webhooks.state import accent_query, state_query, url
+from voiceapp.webhooks.state import accent_query, extension_query, state_query, url
 
 # Conference status events we keep the roster with.
 CONFERENCE_EVENTS = "start end join leave"
@@ -55,6 +56,14 @@ def render(reply: Reply, settings: Settings, accent: str | None = None) -> Voice
         return response
     for line in reply.lines:
         say(response, line, reply.language, speaker)
+    if isinstance(then, Forward):
+        forward(response, then, reply.language, settings)
+        return response
+    if isinstance(then, RecordMessage):
+        record_message(response, then, reply.language, settings)
+        # Read only when nothing at all was recorded: the carrier then skips the action.
+        for line in then.if_silent:
+            say(response, line, reply.language, speaker)
     if isinstance(then, Join):
         room = then.room
         dial = response.dial()
@@ -72,9 +81,39 @@ def render(reply: Reply, settings: Settings, accent: str | None = None) -> Voice
         )
         # The conference ended or the caller was removed: end the call politely.
         say(response, Line("goodbye"), reply.language, speaker)
-    assert isinstance(then, Join | Hangup)
+    assert isinstance(then, Join | Hangup | RecordMessage)
     response.hangup()
     return response
+
+
+def forward(response: VoiceResponse, then: Forward, language: Language, settings: Settings) -> None:
+    """One <Dial> ringing every target at once; its action hears how it went."""
+    dial = response.dial(
+        timeout=then.timeout,
+        action=url(
+            settings.public_url, "/voice/dial-result", extension_query(language, then.extension)
+        ),
+        method="POST",
+    )
+    for target in then.targets:
+        if is_sip_uri(target):
+            dial.sip(target)
+        else:
+            dial.number(target)
+
+
+def record_message(
+    response: VoiceResponse, then: RecordMessage, language: Language, settings: Settings
+) -> None:
+    response.record(
+        max_length=then.max_length,
+        finish_on_key="#",
+        play_beep=True,
+        action=url(
+            settings.public_url, "/voice/voicemail", extension_query(language, then.extension)
+        ),
+        method="POST",
+    )
 
 
 def _hold_query(language: Language, speaker: Speaker) -> dict[str, str]:

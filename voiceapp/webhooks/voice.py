@@ -5,11 +5,11 @@ from __future__ import annotations
 from starlette.routing import Route
 from twilio.twiml.voice_response import VoiceResponse
 
-from voiceapp import bridge, call_flow, call_records, directory, seats
+from voiceapp import bridge, call_flow, call_records, directory, routing, seats
 from voiceapp.call_flow import Caller, Reply
 from voiceapp.call_records import Outcome
 from voiceapp.ivr_prompts import Speaker
-from voiceapp.models import ExtensionKind, Language
+from voiceapp.models import Language
 from voiceapp.webhooks import twiml
 from voiceapp.webhooks.endpoint import VoiceRequest, voice_webhook
 from voiceapp.webhooks.state import accent_from, language_from, state_from
@@ -30,13 +30,8 @@ async def answer(voice: VoiceRequest) -> Reply:
         await call_records.set_outcome(voice.call_sid, Outcome.UNMAPPED)
         current = await bridge.get_bridge()
         return call_flow.not_in_service(current.default_language if current else Language.FR)
-    if destination.extension.kind is ExtensionKind.CONFERENCE_SERVER:
-        number = destination.phone_number
-        return call_flow.greet(
-            destination.language, greeting=number.greeting_media, accent=number.say_locale
-        )
-    await call_records.set_outcome(voice.call_sid, Outcome.UNMAPPED)
-    return call_flow.not_in_service(destination.language)
+    reply = await routing.route(destination.extension, destination.language, voice.settings)
+    return routing.as_dialled(reply, destination.phone_number)
 
 
 @voice_webhook
@@ -51,7 +46,7 @@ async def gather(voice: VoiceRequest) -> VoiceResponse:
     if not digits:
         reply = await call_flow.on_silence(state, caller_of(voice))
     else:
-        reply = await call_flow.on_digits(state, digits, caller_of(voice), voice.settings)
+        reply = await routing.on_digits(state, digits, caller_of(voice), voice.settings)
     return twiml.render(reply, voice.settings, state.accent)
 
 

@@ -1,0 +1,53 @@
+"""The webhooks of a call put through to a user or a ring group: how the ringing went (the
+<Dial> action) and the voicemail left (the <Record> action). The rules are in `routing`."""
+
+from __future__ import annotations
+
+from starlette.routing import Route
+from twilio.twiml.voice_response import VoiceResponse
+
+from voiceapp import routing
+from voiceapp.voicemail import Message, Recording
+from voiceapp.webhooks import twiml
+from voiceapp.webhooks.endpoint import VoiceRequest, voice_webhook
+from voiceapp.webhooks.state import extension_from, language_from
+from voiceapp.webhooks.voice import caller_of
+
+# Carriers' recording URLs are well under this; the column holds 500.
+RECORDING_URL_MAX = 500
+
+
+@voice_webhook
+async def dial_result(voice: VoiceRequest) -> VoiceResponse:
+    reply = await routing.on_dial_result(
+        extension_from(voice.query),
+        voice.field("DialCallStatus"),
+        language_from(voice.query),
+        caller_of(voice),
+        voice.settings,
+    )
+    return twiml.render(reply, voice.settings)
+
+
+@voice_webhook
+async def voicemail(voice: VoiceRequest) -> VoiceResponse:
+    duration = voice.field("RecordingDuration")
+    message = Message(
+        extension_number=extension_from(voice.query),
+        call_sid=voice.call_sid,
+        caller=voice.caller,
+        called=voice.called,
+        recording=Recording(
+            url=voice.field("RecordingUrl", RECORDING_URL_MAX),
+            sid=voice.field("RecordingSid"),
+            duration_seconds=int(duration) if duration.isdigit() else 0,
+        ),
+    )
+    reply = await routing.on_message(message, language_from(voice.query))
+    return twiml.render(reply, voice.settings)
+
+
+routes = [
+    Route("/voice/dial-result", dial_result, methods=["POST"]),
+    Route("/voice/voicemail", voicemail, methods=["POST"]),
+]
