@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from voiceapp import directory, extensions
 from voiceapp.cli import main
 from voiceapp.emulator import Carrier
 from voiceapp.errors import InvalidInput
@@ -181,3 +182,25 @@ def test_upload_errors_are_one_line(
     assert stderr.count("\n") == 1
     assert stderr.startswith("voiceapp: error: ")
     assert error in stderr
+
+
+async def test_a_receptionist_numbers_recording_and_voice_replace_its_greeting(
+    conference: Carrier, settings: Settings
+) -> None:
+    reception = "+33180000200"
+    await extensions.add_extension("200", "receptionist")
+    await directory.add_number(reception, "200", "fr")
+    await directory.update_number(reception, say_locale="fr-CA")
+    stored, _ = await replace_greeting(await find_owner(number=reception), pcm_wav(), settings)
+    call = await conference.call(reception)
+    assert call.played[0] == f"{PUBLIC_URL}/media/{stored}"
+    assert "Bienvenue, vous êtes bien sur notre standard." not in call.said
+    spoken = [(event.language, event.text) for event in call.events if event.kind == "say"]
+    assert spoken[:2] == [
+        ("es-ES", "Para continuar en español, marque la tecla asterisco."),
+        (
+            "fr-CA",
+            "Veuillez composer le numéro de poste de votre correspondant, "
+            "suivi de la touche dièse.",
+        ),
+    ]
