@@ -3,10 +3,12 @@ VOICEAPP_TEST_POSTGRES_URL is set), settings, and a carrier emulator wired to th
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -16,6 +18,9 @@ from voiceapp import bridge, directory
 from voiceapp.db import forget_compiled_sql, migrate
 from voiceapp.emulator import Carrier
 from voiceapp.emulator.inprocess import in_process_carrier
+from voiceapp.ivr_prompts.rendering import prompt_jobs
+from voiceapp.media import hold_music
+from voiceapp.media.render import render
 from voiceapp.settings import Settings, load_settings
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -113,3 +118,13 @@ async def conference(carrier: Carrier, settings: Settings) -> Carrier:
     """The carrier, with `provision_conference`'s bridge, numbers and rooms in the database."""
     await provision_conference(settings)
     return carrier
+
+
+@pytest.fixture(scope="session")
+def rendered_media(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every prompt and the hold music rendered once (espeak-ng, sox) for the whole run:
+    a fresh clone has no audio files, and tests must not depend on any."""
+    media_dir = tmp_path_factory.mktemp("selfhost_media")
+    jobs = [*prompt_jobs(load_settings({})), hold_music.job()]
+    asyncio.run(render(jobs, media_dir))
+    return media_dir

@@ -30,7 +30,8 @@ async def test_greeting_gathers_conference_id_with_fallback(conference: Carrier)
     assert gather.get("finishOnKey") == "#"
     assert gather.get("input") == "dtmf"
     assert gather.get("action", "").startswith("https://voice.example.test/voice/gather?")
-    assert [say.get("language") for say in gather.iter("Say")] == ["fr-FR"] * 3
+    # The offer of Spanish is said in Spanish, with the Spanish voice.
+    assert [say.get("language") for say in gather.iter("Say")] == ["fr-FR", "es-ES", "fr-FR"]
     assert call.said[0] == "Bienvenue sur le service de conférence."
 
 
@@ -70,9 +71,9 @@ async def test_second_caller_hears_participant_count(conference: Carrier) -> Non
 
 async def test_unknown_id_three_times_says_goodbye(conference: Carrier) -> None:
     call = await conference.call(FR_NUMBER, digits=["999#", "888#", "777#"])
-    assert call.said.count("Ce numéro de conférence n'existe pas.") == 3
+    assert call.said.count("Le numéro de conférence que vous avez saisi n'existe pas.") == 3
     assert call.said[-2:] == [
-        "Vous avez dépassé le nombre d'essais autorisés.",
+        "Vous avez atteint le nombre maximal d'essais.",
         "Merci de votre appel. Au revoir.",
     ]
     _, last = call.documents[-1]
@@ -82,8 +83,8 @@ async def test_unknown_id_three_times_says_goodbye(conference: Carrier) -> None:
 
 async def test_unknown_id_then_right_id_joins(conference: Carrier) -> None:
     call = await conference.call(FR_NUMBER, digits=["999#", "5555#"])
-    assert "Ce numéro de conférence n'existe pas." in call.said
-    assert "Vous allez rejoindre la conférence." in call.said
+    assert "Le numéro de conférence que vous avez saisi n'existe pas." in call.said
+    assert "Vous allez rejoindre la conférence 5 5 5 5." in call.said
     assert call.kinds()[-2:] == ["conference", "hangup"]
 
 
@@ -92,7 +93,7 @@ async def test_pin_room_asks_pin_and_wrong_pin_three_times_says_goodbye(
 ) -> None:
     call = await conference.call(FR_NUMBER, digits=["1234#", "0000#", "1111#", "2222#"])
     assert call.said.count("Veuillez saisir le code d'accès, suivi de la touche dièse.") == 3
-    assert call.said.count("Ce code d'accès est incorrect.") == 3
+    assert call.said.count("Le code d'accès est incorrect.") == 3
     assert call.said[-1] == "Merci de votre appel. Au revoir."
     assert "conference" not in call.kinds()
     assert (await CallRecord.get(call_sid=call.call_sid)).outcome == "wrong_pin"
@@ -100,16 +101,16 @@ async def test_pin_room_asks_pin_and_wrong_pin_three_times_says_goodbye(
 
 async def test_wrong_pin_then_right_pin_joins(conference: Carrier) -> None:
     call = await conference.call(FR_NUMBER, digits=["1234#", "9999#", "4321#"])
-    assert "Ce code d'accès est incorrect." in call.said
+    assert "Le code d'accès est incorrect." in call.said
     assert "conference" in call.kinds()
 
 
 async def test_silence_reprompts_once_then_goodbye(conference: Carrier) -> None:
     call = await conference.call(FR_NUMBER)
     assert call.kinds().count("silence") == 2
-    assert "Nous n'avons rien reçu." in call.said
+    assert "Nous n'avons reçu aucune réponse." in call.said
     assert call.said[-2:] == [
-        "Nous n'avons toujours rien reçu.",
+        "Nous n'avons toujours reçu aucune réponse.",
         "Merci de votre appel. Au revoir.",
     ]
     assert (await CallRecord.get(call_sid=call.call_sid)).outcome == "no_input"
@@ -125,16 +126,18 @@ async def test_spanish_number_greets_in_spanish(conference: Carrier) -> None:
     call = await conference.call(ES_NUMBER, digits=["5555#"])
     _, first = call.documents[0]
     assert {say.get("language") for say in first.iter("Say")} >= {"es-ES"}
-    assert call.said[0] == "Bienvenido al servicio de conferencias."
-    assert "Le estamos conectando a la conferencia." in call.said
+    assert call.said[0] == "Le damos la bienvenida al servicio de conferencias."
+    assert "Le estamos conectando a la conferencia 5 5 5 5." in call.said
 
 
 async def test_star_switches_language_for_the_rest_of_the_call(conference: Carrier) -> None:
     call = await conference.call(FR_NUMBER, digits=["*", "1234#", "4321#"])
     assert call.said[0] == "Bienvenue sur le service de conférence."
-    after_switch = call.said[call.said.index("Bienvenido al servicio de conferencias.") :]
-    assert "Marque el código de acceso, seguido de la tecla almohadilla." in after_switch
-    assert "Le estamos conectando a la conferencia." in after_switch
+    after_switch = call.said[
+        call.said.index("Le damos la bienvenida al servicio de conferencias.") :
+    ]
+    assert "Por favor, marque el código de acceso, seguido de la tecla almohadilla." in after_switch
+    assert "Le estamos conectando a la conferencia 1 2 3 4." in after_switch
     _, joined = call.documents[-1]
     assert {say.get("language") for say in joined.iter("Say")} == {"es-ES"}
 

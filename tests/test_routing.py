@@ -142,7 +142,7 @@ async def test_busy_or_failed_says_why_then_takes_a_message(
 
 async def test_silent_caller_leaves_no_message(office: Carrier) -> None:
     call = await office.call(ALICE_NUMBER, answer="no-answer", message_seconds=0)
-    assert call.said == [NO_ANSWER, LEAVE_MESSAGE, "Nous n'avons rien reçu.", GOODBYE]
+    assert call.said == [NO_ANSWER, LEAVE_MESSAGE, "Nous n'avons reçu aucune réponse.", GOODBYE]
     assert call.kinds()[-1] == "hangup"
     assert await Voicemail.all().count() == 0
 
@@ -150,7 +150,7 @@ async def test_silent_caller_leaves_no_message(office: Carrier) -> None:
 async def test_spanish_number_speaks_spanish(office: Carrier) -> None:
     call = await office.call(ALICE_ES_NUMBER, answer="no-answer")
     assert call.said[0] == "La persona con la que desea hablar no contesta."
-    assert call.said[-1] == "Gracias por su llamada. Adiós."
+    assert call.said[-1] == "Gracias por su llamada. Hasta luego."
     languages = {event.language for event in call.events if event.kind == "say"}
     assert languages == {"es-ES"}
 
@@ -197,7 +197,7 @@ async def test_receptionist_puts_caller_through_to_the_conference_room(office: C
     call = await office.call(RECEPTION_NUMBER, digits=["800#", "1234#", "4321#"], stay=True)
     assert call.said[:3] == [
         "Bienvenue, vous êtes bien sur notre standard.",
-        "Para español, marque asterisco.",
+        "Para continuar en español, marque la tecla asterisco.",
         ASK_EXTENSION,
     ]
     assert call.said[3:5] == [
@@ -250,7 +250,7 @@ async def test_receptionist_never_dials_what_the_caller_types(office: Carrier, t
     call = await office.call(RECEPTION_NUMBER, digits=[typed] * 5)
     assert dials(call) == []
     assert call.said.count(UNKNOWN_EXTENSION) == 3
-    assert call.said[-2:] == ["Vous avez dépassé le nombre d'essais autorisés.", GOODBYE]
+    assert call.said[-2:] == ["Vous avez atteint le nombre maximal d'essais.", GOODBYE]
     assert call.kinds().count("keypad") == 3  # three tries, then goodbye
     _, last = call.documents[-1]
     assert verbs(last)[-1] == "Hangup"
@@ -262,15 +262,15 @@ async def test_receptionist_never_dials_what_the_caller_types(office: Carrier, t
 
 async def test_receptionist_star_switches_language(office: Carrier) -> None:
     call = await office.call(RECEPTION_NUMBER, digits=["*", "201#"], answer="no-answer")
-    assert call.said[3] == "Bienvenido a nuestra centralita."
+    assert call.said[3] == "Le damos la bienvenida a nuestra centralita."
     assert "Un momento, por favor. Le estamos transfiriendo." in call.said
-    assert call.said[-1] == "Gracias por su llamada. Adiós."
+    assert call.said[-1] == "Gracias por su llamada. Hasta luego."
 
 
 async def test_receptionist_silence_reprompts_then_goodbye(office: Carrier) -> None:
     call = await office.call(RECEPTION_NUMBER)
     assert call.said.count(ASK_EXTENSION) == 2
-    assert call.said[-2:] == ["Nous n'avons toujours rien reçu.", GOODBYE]
+    assert call.said[-2:] == ["Nous n'avons toujours reçu aucune réponse.", GOODBYE]
     assert dials(call) == []
 
 

@@ -14,6 +14,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 
 from voiceapp import admin
 from voiceapp.db import tortoise_config
+from voiceapp.media import serve as media
 from voiceapp.settings import Settings, get_settings
 from voiceapp.webhooks import forwarding, voice
 
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", health),
             *voice.routes,
             *forwarding.routes,
+            *media.routes,
             admin.mount(settings),
         ],
         lifespan=lifespan,

@@ -1,14 +1,15 @@
 """The caller's path through the conference bridge, as one table of steps.
 
     step     says (prompt keys)       gathers        outcomes
-    ask_id   greeting, ask_id         conference ID  known -> ask_pin, or join
-                                                     unknown -> unknown_id + ask_id (3 tries), bye
-                                                     "*" -> the other language, greeting again
+    ask_id   greeting, language_offer conference ID  known -> ask_pin, or join
+             (said in the other                      unknown -> unknown_id + ask_id (3 tries), bye
+             language), ask_id                       "*" -> the other language, greeting again
     ask_pin  ask_pin                  PIN            right -> join
                                                      wrong -> wrong_pin + ask_pin (3 tries), bye
                                                      locked out (pin_guard) -> locked_out, goodbye
-    join     joining, first or count  -              seat taken -> conference
-                                                     full -> room_full, goodbye
+    join     joining (the room's      -              seat taken -> conference
+             recording if it has one),               full -> room_full, goodbye
+             first or count
     silence  (any step) no_input + the step's prompt once, then goodbye
     error    technical_problem, hangup (webhooks.endpoint, even with the database down)
 
@@ -60,6 +61,7 @@ class CallState:
     tries: int = 0  # wrong entries at this step
     quiet: int = 0  # timeouts in a row at this step
     room_id: int | None = None  # the room whose PIN is being asked
+    accent: str | None = None  # the dialled number's text-to-speech locale (es-MX), if set
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,10 @@ class Line:
 
     key: str
     params: dict[str, object] = field(default_factory=dict)
+    # Said in this language rather than the reply's (the offer of the other language).
+    language: Language | None = None
+    # A recorded file (path under the media directory) played instead, while it exists.
+    recording: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,12 +133,13 @@ def other_language(language: Language) -> Language:
 
 
 def greet(language: Language) -> Reply:
-    """The first words of a call to the bridge, and the question for the conference ID."""
-    return Reply(
-        language,
-        (Line("greeting"), Line("language_offer")),
-        Ask(CallState(step="ask_id", language=language)),
-    )
+    """The first words of a call to the bridge, the offer of the other language (said in
+    it), and the question for the conference ID."""
+    return Reply(language, _welcome(language), Ask(CallState(step="ask_id", language=language)))
+
+
+def _welcome(language: Language) -> tuple[Line, ...]:
+    return (Line("greeting"), Line("language_offer", language=other_language(language)))
 
 
 def goodbye(language: Language, *reasons: Line) -> Reply:
@@ -159,21 +166,21 @@ async def _on_conference_id(
 ) -> Reply:
     if digits == "*":
         language = other_language(state.language)
-        return Reply(language, (Line("greeting"),), Ask(replace(state, language=language, quiet=0)))
+        return Reply(language, _welcome(language), Ask(replace(state, language=language, quiet=0)))
     room = await bridge.find_room(digits)
     if room is None:
         return await wrong_entry(state, caller, Line("unknown_id"), Outcome.UNKNOWN_ID)
     if room.pin is not None:
-        return Reply(state.language, (), Ask(CallState("ask_pin", state.language, room_id=room.pk)))
+        ask_pin = replace(state, step="ask_pin", tries=0, quiet=0, room_id=room.pk)
+        return Reply(state.language, (), Ask(ask_pin))
     return await _join(room, state.language, caller, settings)
 
 
 async def _on_pin(state: CallState, digits: str, caller: Caller, settings: Settings) -> Reply:
     room = await Room.get_or_none(id=state.room_id) if state.room_id is not None else None
     if room is None:  # deleted while the caller was typing
-        return Reply(
-            state.language, (Line("unknown_id"),), Ask(CallState("ask_id", state.language))
-        )
+        ask_id = replace(state, step="ask_id", tries=0, quiet=0, room_id=None)
+        return Reply(state.language, (Line("unknown_id"),), Ask(ask_id))
     if await pin_guard.is_locked_out(room, caller.number, caller.call_sid, settings):
         await call_records.set_outcome(caller.call_sid, Outcome.LOCKED_OUT, room)
         return goodbye(state.language, Line("locked_out"))
@@ -206,7 +213,8 @@ async def _join(room: Room, language: Language, caller: Caller, settings: Settin
         count_line = Line("first_participant")
     else:
         count_line = Line("participants", {"count": reservation.others})
-    return Reply(language, (Line("joining"), count_line), Join(room))
+    joining = Line("joining", {"conference_id": room.conference_id}, recording=room.greeting_media)
+    return Reply(language, (joining, count_line), Join(room))
 
 
 def not_in_service(language: Language) -> Reply:

@@ -10,6 +10,7 @@ from voiceapp.errors import Conflict, InvalidInput, NotFound
 from voiceapp.extensions import get_extension
 from voiceapp.models import Extension, Language, PhoneNumber
 from voiceapp.phone_numbers import to_e164, to_e164_or_none
+from voiceapp.say_locales import language_of, parse_locale
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,21 @@ def check_language(raw: str, *, field: str = "language") -> Language:
     except ValueError:
         choices = ", ".join(language.value for language in Language)
         raise InvalidInput(f"language must be one of {choices}, got {raw!r}", field=field) from None
+
+
+def check_say_locale(raw: str, language: Language, *, field: str = "say_locale") -> str | None:
+    """A number's own text-to-speech locale, of its language (es-MX for es); "default"
+    goes back to the language's configured one."""
+    if raw.strip().lower() in ("", "default"):
+        return None
+    locale = parse_locale(raw)
+    if locale is None or language_of(locale) != language.value:
+        raise InvalidInput(
+            f"say locale must be {language.value}-XX (e.g. {language.value}-"
+            f"{'MX' if language is Language.ES else 'CA'}) or default, got {raw!r}",
+            field=field,
+        )
+    return locale
 
 
 async def lookup(called: str) -> Destination | None:
@@ -64,13 +80,22 @@ async def get_number(raw_number: str) -> PhoneNumber:
 
 
 async def update_number(
-    raw_number: str, *, extension_number: str | None = None, language: str | None = None
+    raw_number: str,
+    *,
+    extension_number: str | None = None,
+    language: str | None = None,
+    say_locale: str | None = None,
 ) -> PhoneNumber:
     phone_number = await get_number(raw_number)
     if extension_number is not None:
         phone_number.extension = await get_extension(extension_number)
     if language is not None:
         phone_number.language = check_language(language)
+    current = phone_number.say_locale
+    if say_locale is not None:
+        phone_number.say_locale = check_say_locale(say_locale, phone_number.language)
+    elif current is not None and language_of(current) != phone_number.language.value:
+        phone_number.say_locale = None  # an es-MX voice cannot speak the new language
     await phone_number.save()
     return phone_number
 

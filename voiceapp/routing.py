@@ -33,7 +33,7 @@ from voiceapp import call_flow, call_records, voicemail
 from voiceapp.call_flow import Ask, Caller, CallState, Forward, Hangup, Line, RecordMessage, Reply
 from voiceapp.call_records import Outcome
 from voiceapp.extensions import find_extension
-from voiceapp.models import Extension, ExtensionKind, Language
+from voiceapp.models import Extension, ExtensionKind, Language, PhoneNumber
 from voiceapp.settings import Settings
 
 # DialCallStatus values that mean someone took the call.
@@ -47,6 +47,8 @@ NOT_ANSWERED: dict[str, str] = {
 }
 
 Route = Callable[[Extension, Language, Settings], Awaitable[Reply]]
+# The first lines a number's recorded greeting replaces (voiceapp prompts upload --number).
+GREETINGS = frozenset({"greeting", "receptionist_greeting"})
 
 
 async def _conference_server(extension: Extension, language: Language, _: Settings) -> Reply:
@@ -67,7 +69,10 @@ async def _ring_group(extension: Extension, language: Language, settings: Settin
 async def _receptionist(extension: Extension, language: Language, _: Settings) -> Reply:
     return Reply(
         language,
-        (Line("receptionist_greeting"), Line("language_offer")),
+        (
+            Line("receptionist_greeting"),
+            Line("language_offer", language=call_flow.other_language(language)),
+        ),
         Ask(CallState(step="ask_extension", language=language)),
     )
 
@@ -83,6 +88,19 @@ ROUTES: dict[ExtensionKind, Route] = {
 async def route(extension: Extension, language: Language, settings: Settings) -> Reply:
     """The first answer to a call that reaches `extension`."""
     return await ROUTES[extension.kind](extension, language, settings)
+
+
+def as_dialled(reply: Reply, number: PhoneNumber) -> Reply:
+    """The first answer as the dialled number has it: its recorded greeting in place of the
+    spoken one, and its own text-to-speech locale (es-MX...) kept in the call state."""
+    lines = tuple(
+        replace(line, recording=number.greeting_media) if line.key in GREETINGS else line
+        for line in reply.lines
+    )
+    then = reply.then
+    if isinstance(then, Ask):
+        then = Ask(replace(then.state, accent=number.say_locale))
+    return replace(reply, lines=lines, then=then)
 
 
 def ring(extension: str, targets: list[str], language: Language, settings: Settings) -> Reply:

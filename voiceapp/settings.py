@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from voiceapp.say_locales import language_of, parse_locale
+
 MEDIA_MODES = ("say", "play", "auto")
 MIN_SECRET_KEY_LENGTH = 32
 
@@ -31,6 +33,32 @@ def _int(env: dict[str, str], name: str, default: int, low: int, high: int) -> i
     return value
 
 
+def _say_locale(env: dict[str, str], language: str, default: str) -> str:
+    name = f"VOICEAPP_SAY_LOCALE_{language.upper()}"
+    raw = env.get(name) or default
+    locale = parse_locale(raw)
+    if locale is None or language_of(locale) != language:
+        raise SettingsError(f"{name} must be a {language}-XX locale such as {default}, got {raw!r}")
+    return locale
+
+
+def _say_voices(env: dict[str, str]) -> dict[str, str]:
+    """VOICEAPP_SAY_VOICES: "fr-FR=Polly.Lea,es-MX=Polly.Mia"."""
+    voices: dict[str, str] = {}
+    for item in env.get("VOICEAPP_SAY_VOICES", "").split(","):
+        if not item.strip():
+            continue
+        raw_locale, _, voice = item.partition("=")
+        locale = parse_locale(raw_locale)
+        if locale is None or not voice.strip():
+            raise SettingsError(
+                "VOICEAPP_SAY_VOICES takes locale=voice pairs such as fr-FR=Polly.Lea, "
+                f"got {item!r}"
+            )
+        voices[locale] = voice.strip()
+    return voices
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -38,6 +66,11 @@ class Settings:
     public_url: str
     media_mode: str
     media_dir: Path
+    # Text-to-speech locale per call language ("fr" -> "fr-FR"); a number's own overrides it.
+    say_locales: dict[str, str]
+    # Carrier voice per locale ("fr-FR" -> "Polly.Lea"); a locale without one gets no voice
+    # attribute, so the carrier's default voice for that language.
+    say_voices: dict[str, str]
     max_rooms: int
     default_capacity: int
     max_capacity: int
@@ -90,6 +123,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         public_url=public_url,
         media_mode=media_mode,
         media_dir=Path(env.get("VOICEAPP_MEDIA_DIR", "selfhost_media")),
+        say_locales={"fr": _say_locale(env, "fr", "fr-FR"), "es": _say_locale(env, "es", "es-ES")},
+        say_voices=_say_voices(env),
         max_rooms=_int(env, "VOICEAPP_MAX_ROOMS", 10, 1, 1000),
         default_capacity=_int(env, "VOICEAPP_ROOM_CAPACITY", 10, 1, max_capacity),
         max_capacity=max_capacity,

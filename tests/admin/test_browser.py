@@ -187,7 +187,7 @@ async def test_office_manager_sets_up_a_room_and_a_caller_joins_it(
     async with remote_carrier(server.url, AUTH_TOKEN) as carrier:
         call = await carrier.call(FR_NUMBER, caller=CALLER, digits=["1234#", "4321#"], stay=True)
         assert "Veuillez saisir le code d'accès, suivi de la touche dièse." in call.said
-        assert "Vous allez rejoindre la conférence." in call.said
+        assert "Vous allez rejoindre la conférence 1 2 3 4." in call.said
         assert call.conference is not None and call.conference.participants == [call.call_sid]
 
         await expect(ventes.locator("tr.caller")).to_contain_text(CALLER, timeout=15_000)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from voiceapp.commands import admin, call, extensions, provisioning, server
+from voiceapp.commands import admin, call, extensions, prompts, provisioning, server
 from voiceapp.commands.base import Groups
 
 Register = Callable[[Groups], None]
@@ -14,5 +14,6 @@ COMMAND_GROUPS: list[Register] = [
     provisioning.register,
     extensions.register,
     call.register,
+    prompts.register,
     admin.register,
 ]

@@ -80,6 +80,9 @@ def _register_numbers(groups: Groups) -> None:
     update.add_argument("number")
     update.add_argument("--extension")
     update.add_argument("--language")
+    update.add_argument(
+        "--say-locale", help="text-to-speech locale of its language (es-MX, fr-CA) or default"
+    )
     update.set_defaults(handler=numbers_update)
     listing = actions.add_parser("list", help="list phone numbers and where they go")
     listing.set_defaults(handler=numbers_list)
@@ -98,9 +101,15 @@ async def numbers_add(args: argparse.Namespace, settings: Settings) -> int:
 async def numbers_update(args: argparse.Namespace, settings: Settings) -> int:
     async with database(settings.database_url):
         number = await directory.update_number(
-            args.number, extension_number=args.extension, language=args.language
+            args.number,
+            extension_number=args.extension,
+            language=args.language,
+            say_locale=args.say_locale,
         )
-        print(f"{number.e164} -> extension {number.extension.number} ({number.language.value})")
+        voice = f", says {number.say_locale}" if number.say_locale else ""
+        print(
+            f"{number.e164} -> extension {number.extension.number} ({number.language.value}{voice})"
+        )
     return 0
 
 

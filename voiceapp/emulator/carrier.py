@@ -151,6 +151,7 @@ class EmulatedCall:
         self.events: list[Event] = []
         self.documents: list[tuple[str, ET.Element]] = []
         self.conference: Conference | None = None
+        self.played: list[str] = []  # every <Play> URL fetched, hold music included
         self.status = "ringing"
         self.seconds = 0
         self.answer = answer
@@ -236,7 +237,7 @@ class EmulatedCall:
         for verb in document:
             tag = verb.tag
             if tag in ("Say", "Play", "Pause"):
-                self._speak(verb)
+                await self._speak(verb)
             elif tag == "Gather":
                 outcome = await self._gather(verb)
                 if outcome is not None:
@@ -262,18 +263,30 @@ class EmulatedCall:
     def _absolute(self, url: str) -> str:
         return urljoin(self.carrier.base_url + "/", url.strip())
 
-    def _speak(self, verb: ET.Element) -> None:
+    async def _speak(self, verb: ET.Element) -> None:
         if verb.tag == "Say":
             self._note("say", (verb.text or "").strip(), verb.get("language", ""))
         elif verb.tag == "Play":
-            self._note("play", (verb.text or "").strip())
+            url = (verb.text or "").strip()
+            self._note("play", url)
+            await self._fetch_audio(url)
         else:
             self._note("pause", f"{verb.get('length', '1')} s")
         self.seconds += 1
 
+    async def _fetch_audio(self, url: str) -> None:
+        """GET a <Play> URL as the carrier does before playing it: a URL that does not
+        answer 200 with audio is an error, as the caller would hear the carrier's message."""
+        absolute = self._absolute(url)
+        self.played.append(absolute)
+        response = await self.carrier.client.get(absolute)
+        kind = response.headers.get("content-type", "")
+        if response.status_code != 200 or not kind.startswith("audio/"):
+            self._note("error", f"cannot play {url}: HTTP {response.status_code} {kind}")
+
     async def _gather(self, verb: ET.Element) -> tuple[str, dict[str, str]] | None:
         for child in verb:
-            self._speak(child)
+            await self._speak(child)
         action = self._absolute(verb.get("action") or "")
         if not self.entries:
             self._note("silence", f"(no key pressed for {verb.get('timeout', '5')} s)")
@@ -384,7 +397,10 @@ class EmulatedCall:
             return
         for verb in root:
             if verb.tag in ("Say", "Play"):
-                self._note("hold", (verb.text or "").strip(), verb.get("language", ""))
+                looped = " (looped)" if verb.get("loop") == "0" else ""
+                self._note("hold", (verb.text or "").strip() + looped, verb.get("language", ""))
+            if verb.tag == "Play":
+                await self._fetch_audio(verb.text or "")
 
     async def _conference_event(
         self, room: Conference, event: str, short: str, *, call_sid: str | None = None

@@ -1,135 +1,95 @@
-"""The prompt catalog: key -> sentence per language."""
+"""The prompt catalog: every sentence a caller hears, by prompt key, in English.
+
+English is the source language; callers hear the French and Spanish translations from
+locales/<lang>/LC_MESSAGES/messages.po. `spoken` and `spoken_count` mark the sentences for
+`pybabel extract` (see babel.cfg); the `# Translators:` comments above them reach the
+translators' catalogs.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
 
-from voiceapp.models import Language
 
-# key -> {language: sentence}. Placeholders are named: %(count)s.
-PROMPTS: dict[str, dict[Language, str]] = {
-    "greeting": {
-        Language.FR: "Bienvenue sur le service de conférence.",
-        Language.ES: "Bienvenido al servicio de conferencias.",
-    },
-    "language_offer": {
-        Language.FR: "Para español, marque asterisco.",
-        Language.ES: "Pour le français, appuyez sur étoile.",
-    },
-    "ask_id": {
-        Language.FR: "Veuillez saisir le numéro de la conférence, suivi de la touche dièse.",
-        Language.ES: "Marque el número de la conferencia, seguido de la tecla almohadilla.",
-    },
-    "unknown_id": {
-        Language.FR: "Ce numéro de conférence n'existe pas.",
-        Language.ES: "Ese número de conferencia no existe.",
-    },
-    "ask_pin": {
-        Language.FR: "Veuillez saisir le code d'accès, suivi de la touche dièse.",
-        Language.ES: "Marque el código de acceso, seguido de la tecla almohadilla.",
-    },
-    "wrong_pin": {
-        Language.FR: "Ce code d'accès est incorrect.",
-        Language.ES: "El código de acceso no es correcto.",
-    },
-    "too_many_attempts": {
-        Language.FR: "Vous avez dépassé le nombre d'essais autorisés.",
-        Language.ES: "Ha superado el número de intentos permitidos.",
-    },
-    "locked_out": {
-        Language.FR: "Trop de codes erronés ont été saisis. Veuillez réessayer plus tard.",
-        Language.ES: "Se han marcado demasiados códigos erróneos. Vuelva a intentarlo más tarde.",
-    },
-    "room_full": {
-        Language.FR: "Cette conférence est complète. Veuillez réessayer plus tard.",
-        Language.ES: "Esta conferencia está completa. Vuelva a intentarlo más tarde.",
-    },
-    "joining": {
-        Language.FR: "Vous allez rejoindre la conférence.",
-        Language.ES: "Le estamos conectando a la conferencia.",
-    },
-    "first_participant": {
-        Language.FR: "Vous êtes le premier participant.",
-        Language.ES: "Usted es el primer participante.",
-    },
-    "participants": {
-        Language.FR: "Il y a %(count)s participants dans la conférence.",
-        Language.ES: "Hay %(count)s participantes en la conferencia.",
-    },
-    "no_input": {
-        Language.FR: "Nous n'avons rien reçu.",
-        Language.ES: "No hemos recibido nada.",
-    },
-    "no_input_goodbye": {
-        Language.FR: "Nous n'avons toujours rien reçu.",
-        Language.ES: "Seguimos sin recibir nada.",
-    },
-    "goodbye": {
-        Language.FR: "Merci de votre appel. Au revoir.",
-        Language.ES: "Gracias por su llamada. Adiós.",
-    },
-    "not_in_service": {
-        Language.FR: "Le numéro que vous avez composé n'est pas en service.",
-        Language.ES: "El número que ha marcado no está en servicio.",
-    },
-    "technical_problem": {
-        Language.FR: "Nous rencontrons un problème technique. Veuillez rappeler plus tard.",
-        Language.ES: "Tenemos un problema técnico. Vuelva a llamar más tarde.",
-    },
-    "please_wait": {
-        Language.FR: "Veuillez patienter, les autres participants vont arriver.",
-        Language.ES: "Por favor, espere a que lleguen los demás participantes.",
-    },
-    "receptionist_greeting": {
-        Language.FR: "Bienvenue, vous êtes bien sur notre standard.",
-        Language.ES: "Bienvenido a nuestra centralita.",
-    },
-    "ask_extension": {
-        Language.FR: "Veuillez composer le numéro de poste de votre correspondant, "
-        "suivi de la touche dièse.",
-        Language.ES: "Marque el número de extensión de la persona con la que desea hablar, "
-        "seguido de la tecla almohadilla.",
-    },
-    "unknown_extension": {
-        Language.FR: "Ce numéro de poste n'existe pas.",
-        Language.ES: "Esa extensión no existe.",
-    },
-    "transferring": {
-        Language.FR: "Veuillez patienter, nous transférons votre appel.",
-        Language.ES: "Un momento, por favor. Le estamos transfiriendo.",
-    },
-    "line_busy": {
-        Language.FR: "Votre correspondant est déjà en ligne.",
-        Language.ES: "La persona con la que desea hablar está en otra llamada.",
-    },
-    "no_answer": {
-        Language.FR: "Votre correspondant ne répond pas.",
-        Language.ES: "La persona con la que desea hablar no contesta.",
-    },
-    "unreachable": {
-        Language.FR: "Votre correspondant n'est pas joignable pour le moment.",
-        Language.ES: "La persona con la que desea hablar no está disponible en este momento.",
-    },
-    "leave_message": {
-        Language.FR: "Laissez votre message après le bip, puis appuyez sur la touche dièse "
-        "ou raccrochez.",
-        Language.ES: "Deje su mensaje después de la señal y pulse la tecla almohadilla o cuelgue.",
-    },
-    "message_saved": {
-        Language.FR: "Votre message a bien été enregistré.",
-        Language.ES: "Hemos guardado su mensaje.",
-    },
+@dataclass(frozen=True)
+class Prompt:
+    """One prompt's English source: a sentence, or a singular and plural taking %(count)s."""
+
+    text: str
+    plural: str | None = None
+
+
+def spoken(text: str) -> Prompt:
+    return Prompt(text)
+
+
+def spoken_count(singular: str, plural: str) -> Prompt:
+    return Prompt(singular, plural)
+
+
+PlaceholderKind = Literal["digits", "number"]
+
+# How each named placeholder is spoken. Digits are read one by one ("1 2 3 4", never
+# "one thousand two hundred..."), numbers as a whole ("twelve").
+PLACEHOLDERS: dict[str, PlaceholderKind] = {
+    "conference_id": "digits",
+    "count": "number",
 }
 
-SAY_LANGUAGES: dict[Language, str] = {Language.FR: "fr-FR", Language.ES: "es-ES"}
-
-
-def text(key: str, language: Language, params: Mapping[str, object] | None = None) -> str:
-    """The sentence for `key` in `language`, placeholders filled."""
-    sentence = PROMPTS[key][language]
-    return sentence % dict(params) if params else sentence
-
-
-def say_language(language: Language) -> str:
-    """The carrier text-to-speech language for <Say language=...>."""
-    return SAY_LANGUAGES[language]
+PROMPTS: dict[str, Prompt] = {
+    # Translators: the first words a caller hears on the conference line.
+    "greeting": spoken("Welcome to the conference service."),
+    # Translators: said in the greeting of the OTHER language, with the
+    # voice of yours, so that your speakers can switch: name your language.
+    "language_offer": spoken("To continue in English, press the star key."),
+    # Translators: the room's conference ID, typed on the keypad, then #.
+    "ask_id": spoken("Please enter the conference ID, followed by the pound key."),
+    "unknown_id": spoken("The conference ID you entered does not exist."),
+    # Translators: the room's access code (PIN), typed on the keypad, then #.
+    "ask_pin": spoken("Please enter the access code, followed by the pound key."),
+    "wrong_pin": spoken("The access code is not correct."),
+    # Translators: after three wrong IDs or access codes; goodbye follows.
+    "too_many_attempts": spoken("You have reached the maximum number of attempts."),
+    # Translators: many wrong access codes for this room lately, any caller.
+    "locked_out": spoken("Too many wrong access codes have been entered. Please try again later."),
+    "room_full": spoken("This conference is full. Please try again later."),
+    # Translators: %(conference_id)s is read digit by digit (1 2 3 4).
+    "joining": spoken("You are joining conference %(conference_id)s."),
+    "first_participant": spoken("You are the first participant."),
+    # Translators: %(count)s callers (1 or more) are already in the room.
+    # In Spanish write "un participante" for one: "1" is read "uno".
+    "participants": spoken_count(
+        "There is already %(count)s participant in the conference.",
+        "There are already %(count)s participants in the conference.",
+    ),
+    # Translators: the caller pressed no key; the question comes again.
+    "no_input": spoken("We did not receive a response."),
+    # Translators: the caller pressed no key twice; goodbye follows.
+    "no_input_goodbye": spoken("We still have not received a response."),
+    "goodbye": spoken("Thank you for calling. Goodbye."),
+    "not_in_service": spoken("The number you have dialed is not in service."),
+    "technical_problem": spoken(
+        "We are experiencing a technical problem. Please call again later."
+    ),
+    # Translators: to a caller alone in the room, before the hold music.
+    "please_wait": spoken("Please hold, the other participants will join you shortly."),
+    # Translators: the first words on a number answered by the switchboard.
+    "receptionist_greeting": spoken("Welcome, you have reached our switchboard."),
+    # Translators: the extension (internal number) of a colleague, then #.
+    "ask_extension": spoken(
+        "Please enter the extension number of the person you are calling, "
+        "followed by the pound key."
+    ),
+    "unknown_extension": spoken("That extension number does not exist."),
+    "transferring": spoken("Please hold, we are transferring your call."),
+    # Translators: the person called is on another call; voicemail follows.
+    "line_busy": spoken("The person you are calling is on another call."),
+    "no_answer": spoken("The person you are calling does not answer."),
+    "unreachable": spoken("The person you are calling cannot be reached at the moment."),
+    # Translators: a beep follows, then the recording of a voicemail.
+    "leave_message": spoken(
+        "Please leave your message after the tone, then press the pound key or hang up."
+    ),
+    "message_saved": spoken("Your message has been saved."),
+}

@@ -92,7 +92,7 @@ def voice_webhook(handler: VoiceHandler) -> Callable[[Request], Awaitable[Respon
             return twiml.xml(await handler(voice))
         except Exception:
             log.exception("voice webhook %s failed call_sid=%s", request.url.path, voice.call_sid)
-            return twiml.xml(twiml.apology(_apology_languages(request)))
+            return twiml.xml(twiml.apology(_apology_languages(request), settings))
 
     return endpoint
 

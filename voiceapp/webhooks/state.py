@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from voiceapp.call_flow import STEPS, CallState, StepName
 from voiceapp.models import Language
+from voiceapp.say_locales import parse_locale
 
 
 def state_query(state: CallState) -> dict[str, str]:
@@ -23,7 +24,17 @@ def state_query(state: CallState) -> dict[str, str]:
     }
     if state.room_id is not None:
         query["room"] = str(state.room_id)
+    query.update(accent_query(state.accent))
     return query
+
+
+def accent_query(accent: str | None) -> dict[str, str]:
+    return {"accent": accent} if accent else {}
+
+
+def accent_from(query: Mapping[str, str]) -> str | None:
+    raw = query.get("accent")
+    return parse_locale(raw) if raw else None
 
 
 def _small_int(raw: str | None, default: int = 0) -> int:
@@ -51,6 +62,7 @@ def state_from(query: Mapping[str, str]) -> CallState:
         tries=_small_int(query.get("tries")),
         quiet=_small_int(query.get("quiet")),
         room_id=_small_int(room) if room else None,
+        accent=accent_from(query),
     )
 
 

@@ -9,25 +9,35 @@ from twilio.twiml.voice_response import VoiceResponse
 from voiceapp import bridge, ivr_prompts
 from voiceapp.call_flow import STEPS, Ask, Forward, Hangup, Join, Line, RecordMessage, Reply
 from voiceapp.extensions import is_sip_uri
+from voiceapp.ivr_prompts import Speaker
 from voiceapp.models import Language
 from voiceapp.settings import Settings
-from voiceapp.webhooks.state import extension_query, state_query, url
+from voiceapp.webhooks.state import accent_query, extension_query, state_query, url
 
 # Conference status events we keep the roster with.
 CONFERENCE_EVENTS = "start end join leave"
 
 
-def say(parent: TwiML, line: Line, language: Language) -> None:
-    """Append one sentence to a <Response> or <Gather>."""
-    parent.say(
-        ivr_prompts.text(line.key, language, line.params),
-        language=ivr_prompts.say_language(language),
+def say(parent: TwiML, line: Line, language: Language, speaker: Speaker) -> None:
+    """Append one prompt to a <Response> or <Gather>: <Play> of our audio files when the
+    media mode allows and they are there, else <Say> with the locale's voice. A line that
+    carries its own language (the offer of the other one) is heard in it."""
+    heard = ivr_prompts.utterance(
+        line.key, line.language or language, line.params, speaker, line.recording
     )
+    if heard.urls:
+        for media in heard.urls:
+            parent.play(media)
+    else:
+        parent.say(heard.text, language=heard.locale, voice=heard.voice)
 
 
-def render(reply: Reply, settings: Settings) -> VoiceResponse:
+def render(reply: Reply, settings: Settings, accent: str | None = None) -> VoiceResponse:
+    """The TwiML for `reply`. `accent` is the dialled number's text-to-speech locale, as the
+    call state that led here carried it; a question (Ask) carries its own."""
     response = VoiceResponse()
     then = reply.then
+    speaker = Speaker(settings, then.state.accent if isinstance(then, Ask) else accent)
     if isinstance(then, Ask):
         step = STEPS[then.state.step]
         query = state_query(then.state)
@@ -40,12 +50,12 @@ def render(reply: Reply, settings: Settings) -> VoiceResponse:
             action_on_empty_result=False,
         )
         for line in (*reply.lines, Line(step.prompt)):
-            say(gather, line, reply.language)
+            say(gather, line, reply.language, speaker)
         # A <Gather> that times out with no digits falls through to the next verb.
         response.redirect(url(settings.public_url, "/voice/silence", query), method="POST")
         return response
     for line in reply.lines:
-        say(response, line, reply.language)
+        say(response, line, reply.language, speaker)
     if isinstance(then, Forward):
         forward(response, then, reply.language, settings)
         return response
@@ -53,7 +63,7 @@ def render(reply: Reply, settings: Settings) -> VoiceResponse:
         record_message(response, then, reply.language, settings)
         # Read only when nothing at all was recorded: the carrier then skips the action.
         for line in then.if_silent:
-            say(response, line, reply.language)
+            say(response, line, reply.language, speaker)
     if isinstance(then, Join):
         room = then.room
         dial = response.dial()
@@ -63,14 +73,14 @@ def render(reply: Reply, settings: Settings) -> VoiceResponse:
             start_conference_on_enter=True,
             end_conference_on_exit=False,
             beep=True,
-            wait_url=url(settings.public_url, "/voice/hold", {"lang": reply.language.value}),
+            wait_url=url(settings.public_url, "/voice/hold", _hold_query(reply.language, speaker)),
             wait_method="POST",
             status_callback=url(settings.public_url, "/voice/conference-status"),
             status_callback_event=CONFERENCE_EVENTS,
             status_callback_method="POST",
         )
         # The conference ended or the caller was removed: end the call politely.
-        say(response, Line("goodbye"), reply.language)
+        say(response, Line("goodbye"), reply.language, speaker)
     assert isinstance(then, Join | Hangup | RecordMessage)
     response.hangup()
     return response
@@ -106,23 +116,34 @@ def record_message(
     )
 
 
-def hold_music(language: Language, settings: Settings) -> VoiceResponse:
-    """What a caller alone in a room hears until someone joins (the conference waitUrl)."""
+def _hold_query(language: Language, speaker: Speaker) -> dict[str, str]:
+    return {"lang": language.value, **accent_query(speaker.accent)}
+
+
+def hold_music(language: Language, speaker: Speaker) -> VoiceResponse:
+    """What a caller alone in a room hears until someone joins (the conference waitUrl):
+    our own hold music, looped by the carrier (loop=0) until the conference starts."""
     response = VoiceResponse()
-    say(response, Line("please_wait"), language)
+    say(response, Line("please_wait"), language, speaker)
+    music = ivr_prompts.hold_music_url(speaker.settings)
+    if music is not None:
+        response.play(music, loop=0)
+        return response
+    # Not generated yet (voiceapp prompts render): a pause, then this document again.
     response.pause(length=20)
     response.redirect(
-        url(settings.public_url, "/voice/hold", {"lang": language.value}), method="POST"
+        url(speaker.settings.public_url, "/voice/hold", _hold_query(language, speaker)),
+        method="POST",
     )
     return response
 
 
-def apology(languages: tuple[Language, ...]) -> VoiceResponse:
+def apology(languages: tuple[Language, ...], settings: Settings) -> VoiceResponse:
     """Technical problem, then hangup. Touches no database: it is what callers hear
     when anything else has failed."""
     response = VoiceResponse()
     for language in languages:
-        say(response, Line("technical_problem"), language)
+        say(response, Line("technical_problem"), language, Speaker(settings))
     response.hangup()
     return response
 

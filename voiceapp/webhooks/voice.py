@@ -8,10 +8,11 @@ from twilio.twiml.voice_response import VoiceResponse
 from voiceapp import bridge, call_flow, call_records, directory, routing, seats
 from voiceapp.call_flow import Caller, Reply
 from voiceapp.call_records import Outcome
+from voiceapp.ivr_prompts import Speaker
 from voiceapp.models import Language
 from voiceapp.webhooks import twiml
 from voiceapp.webhooks.endpoint import VoiceRequest, voice_webhook
-from voiceapp.webhooks.state import language_from, state_from
+from voiceapp.webhooks.state import accent_from, language_from, state_from
 
 # CallStatus values after which the call is over (the carrier's status callback).
 CALL_OVER = {"completed", "busy", "failed", "no-answer", "canceled"}
@@ -29,7 +30,8 @@ async def answer(voice: VoiceRequest) -> Reply:
         await call_records.set_outcome(voice.call_sid, Outcome.UNMAPPED)
         current = await bridge.get_bridge()
         return call_flow.not_in_service(current.default_language if current else Language.FR)
-    return await routing.route(destination.extension, destination.language, voice.settings)
+    reply = await routing.route(destination.extension, destination.language, voice.settings)
+    return routing.as_dialled(reply, destination.phone_number)
 
 
 @voice_webhook
@@ -45,13 +47,14 @@ async def gather(voice: VoiceRequest) -> VoiceResponse:
         reply = await call_flow.on_silence(state, caller_of(voice))
     else:
         reply = await routing.on_digits(state, digits, caller_of(voice), voice.settings)
-    return twiml.render(reply, voice.settings)
+    return twiml.render(reply, voice.settings, state.accent)
 
 
 @voice_webhook
 async def silence(voice: VoiceRequest) -> VoiceResponse:
-    reply = await call_flow.on_silence(state_from(voice.query), caller_of(voice))
-    return twiml.render(reply, voice.settings)
+    state = state_from(voice.query)
+    reply = await call_flow.on_silence(state, caller_of(voice))
+    return twiml.render(reply, voice.settings, state.accent)
 
 
 @voice_webhook
@@ -77,13 +80,14 @@ async def call_status(voice: VoiceRequest) -> VoiceResponse:
 
 @voice_webhook
 async def hold(voice: VoiceRequest) -> VoiceResponse:
-    return twiml.hold_music(language_from(voice.query), voice.settings)
+    speaker = Speaker(voice.settings, accent_from(voice.query))
+    return twiml.hold_music(language_from(voice.query), speaker)
 
 
 @voice_webhook
 async def fallback(voice: VoiceRequest) -> VoiceResponse:
     """The carrier's Fallback URL: static, no database, for when everything else failed."""
-    return twiml.apology((Language.FR, Language.ES))
+    return twiml.apology((Language.FR, Language.ES), voice.settings)
 
 
 routes = [

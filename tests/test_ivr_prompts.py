@@ -1,0 +1,169 @@
+"""The prompt catalog and its translations: complete, really translated, plural forms,
+placeholders, and the voices prompts are said with."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+
+from voiceapp import i18n
+from voiceapp.ivr_prompts import PROMPTS, Speaker, text, utterance
+from voiceapp.ivr_prompts.catalog import PLACEHOLDERS
+from voiceapp.ivr_prompts.clips import PLACEHOLDER, catalog_clips, line_clips
+from voiceapp.ivr_prompts.voices import espeak_voice
+from voiceapp.models import Language
+from voiceapp.settings import SettingsError, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATED = [Language.FR, Language.ES]
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+@pytest.mark.parametrize("key", sorted(PROMPTS))
+def test_every_prompt_is_translated_and_differs_from_english(key: str, language: Language) -> None:
+    # babel falls back to the English msgid when a translation is missing: catch that here.
+    prompt = PROMPTS[key]
+    if prompt.plural is None:
+        translated = i18n.gettext(language.value, prompt.text)
+        assert translated.strip()
+        assert translated != prompt.text
+    else:
+        one = i18n.ngettext(language.value, prompt.text, prompt.plural, 1)
+        many = i18n.ngettext(language.value, prompt.text, prompt.plural, 5)
+        assert one.strip() and many.strip()
+        assert one != prompt.text
+        assert many != prompt.plural
+        assert one != many
+
+
+def test_participant_count_uses_each_languages_plural_forms() -> None:
+    assert text("participants", Language.FR, {"count": 1}) == (
+        "Il y a déjà 1 participant dans la conférence."
+    )
+    assert text("participants", Language.FR, {"count": 3}) == (
+        "Il y a déjà 3 participants dans la conférence."
+    )
+    # Spanish says "un participante", never "1 participantes" (or "uno participante").
+    assert text("participants", Language.ES, {"count": 1}) == (
+        "Ya hay un participante en la conferencia."
+    )
+    assert text("participants", Language.ES, {"count": 2}) == (
+        "Ya hay 2 participantes en la conferencia."
+    )
+
+
+def test_conference_ids_are_spoken_digit_by_digit() -> None:
+    assert text("joining", Language.FR, {"conference_id": "1234"}) == (
+        "Vous allez rejoindre la conférence 1 2 3 4."
+    )
+    clips = line_clips("joining", Language.ES, {"conference_id": "905"}, numbers=250)
+    assert clips is not None
+    assert [clip.name for clip in clips] == ["joining.1", "number-9", "number-0", "number-5"]
+    assert clips[0].text == "Le estamos conectando a la conferencia"
+
+
+def test_count_outside_the_rendered_numbers_has_no_clips() -> None:
+    assert line_clips("participants", Language.FR, {"count": 300}, numbers=250) is None
+    clips = line_clips("participants", Language.FR, {"count": 42}, numbers=250)
+    assert clips is not None
+    assert [clip.name for clip in clips] == ["participants.1.1", "number-42", "participants.1.2"]
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_placeholder_in_the_catalogs_is_declared(language: Language) -> None:
+    for prompt in PROMPTS.values():
+        for source in filter(None, (prompt.text, prompt.plural)):
+            assert set(PLACEHOLDER.findall(source)) <= set(PLACEHOLDERS)
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_catalog_clips_cover_every_prompt_and_digit(language: Language) -> None:
+    names = {clip.name for clip in catalog_clips(language, numbers=250)}
+    assert {"greeting", "language_offer", "number-0", "number-9", "number-249"} <= names
+    assert "number-250" not in names
+    # Spanish singular has no number in it, so it is one whole clip; French cuts around it.
+    if language is Language.ES:
+        assert "participants.0" in names
+    else:
+        assert {"participants.0.1", "participants.0.2"} <= names
+
+
+def _catalog(language: str) -> Catalog:
+    with (ROOT / "locales" / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        return read_po(po, locale=language)
+
+
+def _extracted_messages() -> set[str | tuple[str, str]]:
+    with (ROOT / "babel.cfg").open() as mapping_file:
+        method_map, options_map = parse_mapping_cfg(mapping_file)
+    found: set[str | tuple[str, str]] = set()
+    for _, _, message, _, _ in extract_from_dir(ROOT, method_map, options_map):
+        found.add(message if isinstance(message, str) else (message[0], message[1]))
+    return found
+
+
+@pytest.mark.parametrize("language", ["fr", "es"])
+def test_catalog_translates_every_extracted_message(language: str) -> None:
+    catalog = _catalog(language)
+    extracted = _extracted_messages()
+    assert PROMPTS["greeting"].text in extracted  # the mapping finds the prompt markers
+    for message_id in extracted:
+        message = catalog.get(message_id if isinstance(message_id, str) else message_id[0])
+        assert message is not None, f"{message_id!r} missing from the {language} catalog"
+        assert not message.fuzzy, f"{message_id!r} is fuzzy in the {language} catalog"
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        assert all(strings), f"{message_id!r} is untranslated in the {language} catalog"
+    assert [error for _, errors in catalog.check() for error in errors] == []
+
+
+def test_language_offer_is_said_in_the_other_language_with_its_voice() -> None:
+    settings = load_settings({"VOICEAPP_MEDIA_MODE": "say"})
+    heard = utterance("language_offer", Language.ES, {}, Speaker(settings))
+    assert heard.text == "Para continuar en español, marque la tecla asterisco."
+    assert heard.locale == "es-ES"
+
+
+def test_say_locale_and_voice_come_from_settings_and_the_number() -> None:
+    settings = load_settings(
+        {
+            "VOICEAPP_MEDIA_MODE": "say",
+            "VOICEAPP_SAY_LOCALE_FR": "fr-CA",
+            "VOICEAPP_SAY_VOICES": "fr-CA=Polly.Chantal, es-MX=Polly.Mia",
+        }
+    )
+    assert utterance("goodbye", Language.FR, {}, Speaker(settings)).locale == "fr-CA"
+    mexican = utterance("goodbye", Language.ES, {}, Speaker(settings, accent="es-MX"))
+    assert (mexican.locale, mexican.voice) == ("es-MX", "Polly.Mia")
+    # The number's es-MX does not apply once the caller switched to French.
+    french = utterance("goodbye", Language.FR, {}, Speaker(settings, accent="es-MX"))
+    assert (french.locale, french.voice) == ("fr-CA", "Polly.Chantal")
+    default = utterance("goodbye", Language.ES, {}, Speaker(settings))
+    assert (default.locale, default.voice) == ("es-ES", None)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"VOICEAPP_SAY_LOCALE_FR": "es-MX"},
+        {"VOICEAPP_SAY_LOCALE_ES": "spanish"},
+        {"VOICEAPP_SAY_VOICES": "fr-FR"},
+        {"VOICEAPP_SAY_VOICES": "xx-YY=Voice"},
+    ],
+)
+def test_bad_voice_settings_are_refused(env: dict[str, str]) -> None:
+    with pytest.raises(SettingsError, match="VOICEAPP_SAY"):
+        load_settings(env)
+
+
+def test_espeak_voice_for_each_locale() -> None:
+    assert espeak_voice("fr-FR") == "fr-fr"
+    assert espeak_voice("fr-CA") == "fr-fr"
+    assert espeak_voice("fr-BE") == "fr-be"
+    assert espeak_voice("es-ES") == "es"
+    assert espeak_voice("es-MX") == "es-419"
+    assert espeak_voice("es-CO") == "es-419"
