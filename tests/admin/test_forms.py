@@ -45,14 +45,23 @@ async def test_spanish_page_shows_the_field_error_in_spanish(admin: Browser) -> 
 
 
 async def test_refusal_without_a_field_is_translated_on_top(admin: Browser) -> None:
-    admin.client.headers["Accept-Language"] = "fr"
     await extensions.add_extension("201", "user", "Alice", forward_to="+33612345601")
     await directory.add_number("+33180000001", "201", "fr")
     action = "/admin/extensions/201/delete"
-    response = await admin.submit(action, action, {})
-    assert response.status_code == 409
-    # One number: the singular form, in French word order.
-    assert banner(response.text) == (
-        "le numéro +33180000001 mène encore au poste 201 ; "
-        "associez d'abord ce numéro à une autre destination"
-    )
+    # One number: the singular form, in each language's word order.
+    for language, refusal in [
+        (
+            "fr",
+            "le numéro +33180000001 mène encore au poste 201 ; "
+            "associez d'abord ce numéro à une autre destination",
+        ),
+        (
+            "es",
+            "el número +33180000001 todavía lleva a la extensión 201; "
+            "asigne primero ese número a otro destino",
+        ),
+    ]:
+        admin.client.headers["Accept-Language"] = language
+        response = await admin.submit(action, action, {})
+        assert response.status_code == 409
+        assert banner(response.text) == refusal
