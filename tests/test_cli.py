@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from voiceapp import extensions
 from voiceapp.cli import main
 from voiceapp.settings import get_settings
 
@@ -209,3 +210,18 @@ def test_real_process_prints_no_traceback(provisioned: dict[str, str]) -> None:
     )
     assert result.returncode == 1
     assert result.stderr == "voiceapp: error: conference ID 1234 is already used by another room\n"
+
+
+def test_value_too_long_for_its_column_is_a_one_line_error(
+    provisioned: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A domain check looser than its column (here the 100-character room name) lets the
+    # ORM's own validation refuse the value: that must not end in a traceback.
+    monkeypatch.setattr(extensions, "NAME_MAX", 200)
+    name = "x" * 150
+    code, out, err = run(capsys, "rooms", "add", "--name", name, "--conference-id", "4321")
+    assert code == 1
+    assert out == ""
+    assert err.startswith("voiceapp: error: value refused by the database: name: Length of ")
+    assert err.endswith(" 150 > 100\n")
+    assert err.count("\n") == 1

@@ -3,13 +3,7 @@ placeholders, and the voices prompts are said with."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
-from babel.messages.frontend import parse_mapping_cfg
-from babel.messages.pofile import read_po
 
 from voiceapp import i18n
 from voiceapp.ivr_prompts import PROMPTS, Speaker, text, utterance
@@ -19,7 +13,8 @@ from voiceapp.ivr_prompts.voices import espeak_voice
 from voiceapp.models import Language
 from voiceapp.settings import SettingsError, load_settings
 
-ROOT = Path(__file__).resolve().parent.parent
+from .catalogs import extracted, read_catalog
+
 TRANSLATED = [Language.FR, Language.ES]
 
 
@@ -93,26 +88,12 @@ def test_catalog_clips_cover_every_prompt_and_digit(language: Language) -> None:
         assert {"participants.0.1", "participants.0.2"} <= names
 
 
-def _catalog(language: str) -> Catalog:
-    with (ROOT / "locales" / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
-        return read_po(po, locale=language)
-
-
-def _extracted_messages() -> set[str | tuple[str, str]]:
-    with (ROOT / "babel.cfg").open() as mapping_file:
-        method_map, options_map = parse_mapping_cfg(mapping_file)
-    found: set[str | tuple[str, str]] = set()
-    for _, _, message, _, _ in extract_from_dir(ROOT, method_map, options_map):
-        found.add(message if isinstance(message, str) else (message[0], message[1]))
-    return found
-
-
 @pytest.mark.parametrize("language", ["fr", "es"])
 def test_catalog_translates_every_extracted_message(language: str) -> None:
-    catalog = _catalog(language)
-    extracted = _extracted_messages()
-    assert PROMPTS["greeting"].text in extracted  # the mapping finds the prompt markers
-    for message_id in extracted:
+    catalog = read_catalog(language)
+    messages = {found.message for found in extracted()}
+    assert PROMPTS["greeting"].text in messages  # the mapping finds the prompt markers
+    for message_id in messages:
         message = catalog.get(message_id if isinstance(message_id, str) else message_id[0])
         assert message is not None, f"{message_id!r} missing from the {language} catalog"
         assert not message.fuzzy, f"{message_id!r} is fuzzy in the {language} catalog"

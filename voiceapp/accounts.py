@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from tortoise.exceptions import IntegrityError
 
 from voiceapp.errors import Conflict, InvalidInput
+from voiceapp.i18n import N_
 from voiceapp.models import AdminUser
 
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9._@-]{1,64}")
@@ -39,16 +40,24 @@ def check_username(raw: str, *, field: str = "username") -> str:
     text = raw.strip()
     if not USERNAME_PATTERN.fullmatch(text):
         raise InvalidInput(
-            "username must be 1 to 64 letters, digits or . _ @ - (no spaces)", field=field
+            N_("username must be 1 to 64 letters, digits or . _ @ - (no spaces)"), field=field
         )
     return text
 
 
 def check_password(raw: str, *, field: str = "password") -> str:
     if len(raw) < PASSWORD_MIN:
-        raise InvalidInput(f"password must be at least {PASSWORD_MIN} characters", field=field)
+        raise InvalidInput(
+            N_("password must be at least %(min)s characters"),
+            params={"min": PASSWORD_MIN},
+            field=field,
+        )
     if len(raw) > PASSWORD_MAX:
-        raise InvalidInput(f"password must be at most {PASSWORD_MAX} characters", field=field)
+        raise InvalidInput(
+            N_("password must be at most %(max)s characters"),
+            params={"max": PASSWORD_MAX},
+            field=field,
+        )
     return raw
 
 
@@ -62,13 +71,20 @@ def _verify(password_hash: str, password: str) -> bool:
 async def create_admin(username: str, password: str) -> AdminUser:
     name = check_username(username)
     secret = check_password(password)
+    # Raised whether the check below or the insert (a concurrent create won) finds it taken.
+    taken = Conflict(
+        # Translators: %(name)s is the username, in quotes.
+        N_("there is already an admin named %(name)s"),
+        params={"name": repr(name)},
+        field="username",
+    )
     if await AdminUser.exists(username=name):
-        raise Conflict(f"there is already an admin named {name!r}", field="username")
+        raise taken
     password_hash = await asyncio.to_thread(_hasher.hash, secret)
     try:
         return await AdminUser.create(username=name, password_hash=password_hash)
     except IntegrityError:  # created concurrently by another process
-        raise Conflict(f"there is already an admin named {name!r}", field="username") from None
+        raise taken from None
 
 
 async def authenticate(username: str, password: str) -> AdminUser | None:

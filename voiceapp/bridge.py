@@ -14,24 +14,62 @@ from tortoise.transactions import in_transaction
 
 from voiceapp.errors import Conflict, InvalidInput, LimitReached, NotFound
 from voiceapp.extensions import check_extension_number, check_name, numbers_mapped_to
+from voiceapp.i18n import N_, N_plural
 from voiceapp.models import Bridge, Extension, ExtensionKind, Language, Room
 from voiceapp.settings import Settings
 
 CONFERENCE_ID_PATTERN = re.compile(r"[0-9]{3,12}")
 PIN_PATTERN = re.compile(r"[0-9]{4,12}")
 
+# One sentence per kind of extension, rather than the kind's name put into one sentence:
+# a translation would otherwise need the right article and gender for a word it cannot see.
+EXTENSION_TAKEN = {
+    # Translators: %(name)s is the extension's name, in quotes.
+    ExtensionKind.USER: N_("extension %(extension)s is already used by user %(name)s"),
+    ExtensionKind.RING_GROUP: N_("extension %(extension)s is already used by ring group %(name)s"),
+    ExtensionKind.RECEPTIONIST: N_(
+        "extension %(extension)s is already used by receptionist %(name)s"
+    ),
+    ExtensionKind.CONFERENCE_SERVER: N_(
+        "extension %(extension)s is already used by conference server %(name)s"
+    ),
+}
+# Why the conference server cannot be deleted, by (it has rooms, numbers map to it): whole
+# sentences, so that a translation never joins English-shaped pieces.
+BRIDGE_IN_USE = {
+    (True, False): N_(
+        "the conference server (extension %(extension)s) is in use; "
+        "delete its rooms first: %(rooms)s"
+    ),
+    (False, True): N_(
+        "the conference server (extension %(extension)s) is in use; "
+        "map these numbers elsewhere first: %(numbers)s"
+    ),
+    (True, True): N_(
+        "the conference server (extension %(extension)s) is in use; "
+        "delete its rooms first: %(rooms)s; map these numbers elsewhere first: %(numbers)s"
+    ),
+}
+
 
 def check_conference_id(raw: str, *, field: str = "conference_id") -> str:
     text = raw.strip()
     if not CONFERENCE_ID_PATTERN.fullmatch(text):
-        raise InvalidInput(f"conference ID must be 3 to 12 digits (0-9), got {raw!r}", field=field)
+        raise InvalidInput(
+            # Translators: %(typed)s is what was typed, in quotes.
+            N_("conference ID must be 3 to 12 digits (0-9), got %(typed)s"),
+            params={"typed": repr(raw)},
+            field=field,
+        )
     return text
 
 
 def check_pin(raw: str, *, field: str = "pin") -> str:
     text = raw.strip()
     if not PIN_PATTERN.fullmatch(text):
-        raise InvalidInput("PIN must be 4 to 12 digits (0-9), no letters or spaces", field=field)
+        raise InvalidInput(
+            N_("PIN must be 4 to 12 digits (0-9), no letters or spaces"), field=field
+        )
     return text
 
 
@@ -43,10 +81,16 @@ def check_capacity(value: int | str, settings: Settings, *, field: str = "capaci
     try:
         capacity = int(str(value).strip())
     except ValueError:
-        raise InvalidInput(f"capacity must be a whole number, got {value!r}", field=field) from None
+        raise InvalidInput(
+            # Translators: the number of callers a room holds; %(typed)s is what was typed.
+            N_("capacity must be a whole number, got %(typed)s"),
+            params={"typed": repr(value)},
+            field=field,
+        ) from None
     if not 1 <= capacity <= settings.max_capacity:
         raise InvalidInput(
-            f"capacity must be between 1 and {settings.max_capacity} callers, got {capacity}",
+            N_("capacity must be between 1 and %(max)s callers, got %(capacity)s"),
+            params={"max": settings.max_capacity, "capacity": capacity},
             field=field,
         )
     return capacity
@@ -76,7 +120,11 @@ async def require_bridge() -> Bridge:
     bridge = await get_bridge()
     if bridge is None:
         raise NotFound(
-            "the conference server is not set up yet: run 'voiceapp bridge setup --extension 800'",
+            # Translators: keep the command in quotes as it is.
+            N_(
+                "the conference server is not set up yet: "
+                "run 'voiceapp bridge setup --extension 800'"
+            ),
             field="extension",
         )
     return bridge
@@ -93,7 +141,10 @@ async def setup_bridge(extension_number: str, language: str | Language) -> Bridg
         lang = Language(str(language).strip().lower())
     except ValueError:
         raise InvalidInput(
-            f"language must be fr or es, got {language!r}", field="language"
+            # Translators: fr and es are the codes to type, as they are.
+            N_("language must be fr or es, got %(typed)s"),
+            params={"typed": repr(language)},
+            field="language",
         ) from None
     async with in_transaction():
         taken = await Extension.get_or_none(number=number)
@@ -101,8 +152,8 @@ async def setup_bridge(extension_number: str, language: str | Language) -> Bridg
         if bridge is None:
             if taken is not None:
                 raise Conflict(
-                    f"extension {number} is already used by {taken.kind.value.replace('_', ' ')} "
-                    f"{taken.name!r}",
+                    EXTENSION_TAKEN[taken.kind],
+                    params={"extension": number, "name": repr(taken.name)},
                     field="extension",
                 )
             extension = await Extension.create(
@@ -111,7 +162,11 @@ async def setup_bridge(extension_number: str, language: str | Language) -> Bridg
             return await Bridge.create(extension=extension, default_language=lang)
         if bridge.extension.number != number:
             if taken is not None:
-                raise Conflict(f"extension {number} is already in use", field="extension")
+                raise Conflict(
+                    N_("extension %(extension)s is already in use"),
+                    params={"extension": number},
+                    field="extension",
+                )
             bridge.extension.number = number
             await bridge.extension.save()
         bridge.default_language = lang
@@ -124,16 +179,14 @@ async def remove_bridge() -> None:
     bridge = await require_bridge()
     rooms = await Room.filter(bridge=bridge).order_by("conference_id")
     numbers = await numbers_mapped_to(bridge.extension)
-    blockers = []
-    if rooms:
-        listed = ", ".join(f"{room.name} ({room.conference_id})" for room in rooms)
-        blockers.append(f"delete its rooms first: {listed}")
-    if numbers:
-        blockers.append(f"map these numbers elsewhere first: {', '.join(numbers)}")
-    if blockers:
+    if rooms or numbers:
         raise Conflict(
-            f"the conference server (extension {bridge.extension.number}) is in use; "
-            + "; ".join(blockers),
+            BRIDGE_IN_USE[bool(rooms), bool(numbers)],
+            params={
+                "extension": bridge.extension.number,
+                "rooms": ", ".join(f"{room.name} ({room.conference_id})" for room in rooms),
+                "numbers": ", ".join(numbers),
+            },
             field="extension",
         )
     async with in_transaction():
@@ -166,7 +219,9 @@ async def get_room(conference_id: str) -> Room:
     room = await Room.get_or_none(conference_id=check_conference_id(conference_id))
     if room is None:
         raise NotFound(
-            f"there is no room with conference ID {conference_id}", field="conference_id"
+            N_("there is no room with conference ID %(conference_id)s"),
+            params={"conference_id": conference_id},
+            field="conference_id",
         )
     return room
 
@@ -193,13 +248,20 @@ async def add_room(
     async with in_transaction():
         if await Room.filter(bridge=bridge).count() >= settings.max_rooms:
             raise LimitReached(
-                f"the conference server already has {settings.max_rooms} rooms, the most it "
-                "can hold; delete one first",
+                N_plural(
+                    "the conference server already has %(count)s room, the most it can hold; "
+                    "delete it first",
+                    "the conference server already has %(count)s rooms, the most it can hold; "
+                    "delete one first",
+                ),
+                params={"count": settings.max_rooms},
                 field="conference_id",
             )
         if await Room.exists(conference_id=clean_id):
             raise Conflict(
-                f"conference ID {clean_id} is already used by another room", field="conference_id"
+                N_("conference ID %(conference_id)s is already used by another room"),
+                params={"conference_id": clean_id},
+                field="conference_id",
             )
         try:
             return await Room.create(
@@ -211,7 +273,9 @@ async def add_room(
             )
         except IntegrityError:
             raise Conflict(
-                f"conference ID {clean_id} is already used", field="conference_id"
+                N_("conference ID %(conference_id)s is already used"),
+                params={"conference_id": clean_id},
+                field="conference_id",
             ) from None
 
 
@@ -223,7 +287,9 @@ async def update_room(settings: Settings, conference_id: str, change: RoomChange
         new_id = check_conference_id(change.conference_id, field="new_conference_id")
         if new_id != room.conference_id and await Room.exists(conference_id=new_id):
             raise Conflict(
-                f"conference ID {new_id} is already used by another room", field="new_conference_id"
+                N_("conference ID %(conference_id)s is already used by another room"),
+                params={"conference_id": new_id},
+                field="new_conference_id",
             )
         room.conference_id = new_id
     if change.clear_pin:
@@ -235,7 +301,9 @@ async def update_room(settings: Settings, conference_id: str, change: RoomChange
     try:
         await room.save()
     except IntegrityError:
-        raise Conflict("that conference ID is already used", field="new_conference_id") from None
+        raise Conflict(
+            N_("that conference ID is already used"), field="new_conference_id"
+        ) from None
     return room
 
 

@@ -13,7 +13,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from tortoise.exceptions import DBConnectionError, OperationalError
+from tortoise.exceptions import DBConnectionError, OperationalError, ValidationError
 
 from voiceapp.commands import COMMAND_GROUPS
 from voiceapp.errors import VoiceappError
@@ -50,6 +50,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(error.message)
     except SettingsError as error:
         return _fail(str(error))
+    except ValidationError as error:
+        # A value the domain's checks let through but a column refuses (too long for it);
+        # tortoise names the field and quotes the value, which may span lines.
+        return _fail(f"value refused by the database: {' '.join(str(error).split())}")
     except OperationalError as error:
         if "no such table" in str(error) or "does not exist" in str(error):
             return _fail("the database is not migrated yet: run 'voiceapp migrate' first")

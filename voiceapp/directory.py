@@ -8,6 +8,7 @@ from tortoise.exceptions import IntegrityError
 
 from voiceapp.errors import Conflict, InvalidInput, NotFound
 from voiceapp.extensions import get_extension
+from voiceapp.i18n import N_
 from voiceapp.models import Extension, Language, PhoneNumber
 from voiceapp.phone_numbers import to_e164, to_e164_or_none
 from voiceapp.say_locales import language_of, parse_locale
@@ -30,7 +31,12 @@ def check_language(raw: str, *, field: str = "language") -> Language:
         return Language(raw.strip().lower())
     except ValueError:
         choices = ", ".join(language.value for language in Language)
-        raise InvalidInput(f"language must be one of {choices}, got {raw!r}", field=field) from None
+        raise InvalidInput(
+            # Translators: %(choices)s are language codes to type (fr, es), as they are.
+            N_("language must be one of %(choices)s, got %(typed)s"),
+            params={"choices": choices, "typed": repr(raw)},
+            field=field,
+        ) from None
 
 
 def check_say_locale(raw: str, language: Language, *, field: str = "say_locale") -> str | None:
@@ -41,8 +47,14 @@ def check_say_locale(raw: str, language: Language, *, field: str = "say_locale")
     locale = parse_locale(raw)
     if locale is None or language_of(locale) != language.value:
         raise InvalidInput(
-            f"say locale must be {language.value}-XX (e.g. {language.value}-"
-            f"{'MX' if language is Language.ES else 'CA'}) or default, got {raw!r}",
+            # Translators: the text-to-speech locale of a number (es-MX, fr-CA); "default"
+            # is the word to type, as it is.
+            N_("say locale must be %(language)s-XX (e.g. %(example)s) or default, got %(typed)s"),
+            params={
+                "language": language.value,
+                "example": f"{language.value}-{'MX' if language is Language.ES else 'CA'}",
+                "typed": repr(raw),
+            },
             field=field,
         )
     return locale
@@ -64,18 +76,26 @@ async def add_number(raw_number: str, extension_number: str, language: str) -> P
     lang = check_language(language)
     extension = await get_extension(extension_number)
     if await PhoneNumber.exists(e164=e164):
-        raise Conflict(f"{e164} is already mapped; change its destination instead", field="number")
+        raise Conflict(
+            N_("%(number)s is already mapped; change its destination instead"),
+            params={"number": e164},
+            field="number",
+        )
     try:
         return await PhoneNumber.create(e164=e164, extension=extension, language=lang)
     except IntegrityError:  # a concurrent add of the same number won the race
-        raise Conflict(f"{e164} is already mapped", field="number") from None
+        raise Conflict(
+            N_("%(number)s is already mapped"), params={"number": e164}, field="number"
+        ) from None
 
 
 async def get_number(raw_number: str) -> PhoneNumber:
     e164 = to_e164(raw_number)
     phone_number = await PhoneNumber.get_or_none(e164=e164).select_related("extension")
     if phone_number is None:
-        raise NotFound(f"{e164} is not one of our numbers", field="number")
+        raise NotFound(
+            N_("%(number)s is not one of our numbers"), params={"number": e164}, field="number"
+        )
     return phone_number
 
 

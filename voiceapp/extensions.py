@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from voiceapp.errors import Conflict, InvalidInput, NotFound
+from voiceapp.i18n import N_, N_plural
 from voiceapp.models import Extension, ExtensionKind, PhoneNumber
 from voiceapp.phone_numbers import to_e164
 
@@ -27,13 +29,28 @@ MANAGED_KINDS = (ExtensionKind.USER, ExtensionKind.RING_GROUP, ExtensionKind.REC
 MAX_MEMBERS = 10
 # The name an extension gets when none is given; the others need one to be told apart.
 DEFAULT_NAMES = {ExtensionKind.RECEPTIONIST: "Virtual receptionist"}
+# What check_name says about each kind of name it checks, (empty, too long): whole
+# sentences, so that a translation never has to fit a translated word into English grammar.
+NameLabel = Literal["name", "room name"]
+NAME_ERRORS: dict[NameLabel, tuple[str, str]] = {
+    "name": (N_("name must not be empty"), N_("name must be at most %(max)s characters")),
+    "room name": (
+        N_("room name must not be empty"),
+        N_("room name must be at most %(max)s characters"),
+    ),
+}
 
 
 def check_extension_number(raw: str, *, field: str = "extension") -> str:
     """An extension number as typed: 2 to 6 digits."""
     text = raw.strip()
     if not EXTENSION_PATTERN.fullmatch(text):
-        raise InvalidInput(f"extension must be 2 to 6 digits, got {raw!r}", field=field)
+        raise InvalidInput(
+            # Translators: an extension is an internal phone number; %(typed)s is as typed.
+            N_("extension must be 2 to 6 digits, got %(typed)s"),
+            params={"typed": repr(raw)},
+            field=field,
+        )
     return text
 
 
@@ -46,16 +63,22 @@ def check_kind(raw: str | ExtensionKind, *, field: str = "kind") -> ExtensionKin
         if kind.value == text:
             return kind
     choices = ", ".join(kind.value.replace("_", "-") for kind in MANAGED_KINDS)
-    raise InvalidInput(f"kind must be one of {choices}, got {raw!r}", field=field)
+    raise InvalidInput(
+        # Translators: %(choices)s are the values to type (user, ring-group...), as they are.
+        N_("kind must be one of %(choices)s, got %(typed)s"),
+        params={"choices": choices, "typed": repr(raw)},
+        field=field,
+    )
 
 
-def check_name(raw: str, *, field: str = "name", label: str = "name") -> str:
+def check_name(raw: str, *, field: str = "name", label: NameLabel = "name") -> str:
     """A display name (of an extension, a room): inner white space folded, 1-100 characters."""
     text = " ".join(raw.split())
+    empty, too_long = NAME_ERRORS[label]
     if not text:
-        raise InvalidInput(f"{label} must not be empty", field=field)
+        raise InvalidInput(empty, field=field)
     if len(text) > NAME_MAX:
-        raise InvalidInput(f"{label} must be at most {NAME_MAX} characters", field=field)
+        raise InvalidInput(too_long, params={"max": NAME_MAX}, field=field)
     return text
 
 
@@ -72,11 +95,15 @@ def check_forward_to(raw: str, *, field: str = "forward_to") -> str:
         text = f"{scheme.lower()}:{rest}"  # "SIP:" is the same scheme; carriers expect "sip:"
         if len(text) > FORWARD_TO_MAX:
             raise InvalidInput(
-                f"a SIP URI must be at most {FORWARD_TO_MAX} characters", field=field
+                N_("a SIP URI must be at most %(max)s characters"),
+                params={"max": FORWARD_TO_MAX},
+                field=field,
             )
         if not SIP_URI_PATTERN.fullmatch(text):
             raise InvalidInput(
-                f"{raw!r} is not a SIP URI like sip:alice@pbx.example.com", field=field
+                N_("%(typed)s is not a SIP URI like sip:alice@pbx.example.com"),
+                params={"typed": repr(raw)},
+                field=field,
             )
         return text
     return to_e164(text, field=field)
@@ -88,7 +115,8 @@ async def _forward_target(raw: str) -> str:
     target = check_forward_to(raw)
     if not is_sip_uri(target) and await PhoneNumber.exists(e164=target):
         raise Conflict(
-            f"{target} is one of voiceapp's own numbers; forwarding to it would loop",
+            N_("%(number)s is one of voiceapp's own numbers; forwarding to it would loop"),
+            params={"number": target},
             field="forward_to",
         )
     return target
@@ -97,7 +125,9 @@ async def _forward_target(raw: str) -> str:
 async def get_extension(number: str, *, field: str = "extension") -> Extension:
     extension = await Extension.get_or_none(number=check_extension_number(number, field=field))
     if extension is None:
-        raise NotFound(f"there is no extension {number}", field=field)
+        raise NotFound(
+            N_("there is no extension %(extension)s"), params={"extension": number}, field=field
+        )
     return extension
 
 
@@ -136,10 +166,11 @@ async def _members(numbers: list[str]) -> list[Extension]:
     """Ring group members: existing user extensions, each named once."""
     named = list(dict.fromkeys(n.strip() for n in numbers if n.strip()))
     if not named:
-        raise InvalidInput("a ring group needs at least one member", field="members")
+        raise InvalidInput(N_("a ring group needs at least one member"), field="members")
     if len(named) > MAX_MEMBERS:
         raise InvalidInput(
-            f"a ring group rings at most {MAX_MEMBERS} members at once, got {len(named)}",
+            N_("a ring group rings at most %(max)s members at once, got %(count)s"),
+            params={"max": MAX_MEMBERS, "count": len(named)},
             field="members",
         )
     members = []
@@ -147,7 +178,8 @@ async def _members(numbers: list[str]) -> list[Extension]:
         member = await get_extension(raw, field="members")
         if member.kind is not ExtensionKind.USER:
             raise InvalidInput(
-                f"extension {member.number} is not a user; ring groups ring users only",
+                N_("extension %(extension)s is not a user; ring groups ring users only"),
+                params={"extension": member.number},
                 field="members",
             )
         members.append(member)
@@ -161,9 +193,9 @@ def _check_fields_fit(
     silently dropping what the admin typed. Empty values carry nothing and pass: a form
     posts every field whatever the kind."""
     if forward_to and forward_to.strip() and kind is not ExtensionKind.USER:
-        raise InvalidInput("only a user extension has a forwarding target", field="forward_to")
+        raise InvalidInput(N_("only a user extension has a forwarding target"), field="forward_to")
     if members and any(m.strip() for m in members) and kind is not ExtensionKind.RING_GROUP:
-        raise InvalidInput("only a ring group has members", field="members")
+        raise InvalidInput(N_("only a ring group has members"), field="members")
 
 
 async def add_extension(
@@ -181,13 +213,21 @@ async def add_extension(
     target = None
     if clean_kind is ExtensionKind.USER:
         if not forward_to:
-            raise InvalidInput("a user needs a forwarding number or SIP URI", field="forward_to")
+            raise InvalidInput(
+                N_("a user needs a forwarding number or SIP URI"), field="forward_to"
+            )
         target = await _forward_target(forward_to)
     member_rows = await _members(members or []) if clean_kind is ExtensionKind.RING_GROUP else []
     if clean_kind is ExtensionKind.RECEPTIONIST and await Extension.exists(kind=clean_kind):
-        raise Conflict("there is already a virtual receptionist", field="kind")
+        raise Conflict(N_("there is already a virtual receptionist"), field="kind")
+    # Raised whether the check below or the insert (a concurrent add won) finds it taken.
+    in_use = Conflict(
+        N_("extension %(extension)s is already in use"),
+        params={"extension": clean_number},
+        field="extension",
+    )
     if await Extension.exists(number=clean_number):
-        raise Conflict(f"extension {clean_number} is already in use", field="extension")
+        raise in_use
     try:
         async with in_transaction():
             extension = await Extension.create(
@@ -196,7 +236,7 @@ async def add_extension(
             if member_rows:
                 await extension.members.add(*member_rows)
     except IntegrityError:
-        raise Conflict(f"extension {clean_number} is already in use", field="extension") from None
+        raise in_use from None
     return extension
 
 
@@ -223,23 +263,40 @@ async def remove_extension(number: str) -> Extension:
     extension = await get_extension(number)
     if extension.kind is ExtensionKind.CONFERENCE_SERVER:
         raise Conflict(
-            "this is the conference server: delete it from the conference page "
-            "or with 'voiceapp bridge remove'",
+            # Translators: keep the command in quotes as it is.
+            N_(
+                "this is the conference server: delete it from the conference page "
+                "or with 'voiceapp bridge remove'"
+            ),
             field="extension",
         )
     numbers = await numbers_mapped_to(extension)
     if numbers:
         raise Conflict(
-            f"extension {extension.number} is still reached by {', '.join(numbers)}; "
-            "map those numbers elsewhere first",
+            N_plural(
+                "extension %(extension)s is still reached by %(numbers)s; "
+                "map that number elsewhere first",
+                "extension %(extension)s is still reached by %(numbers)s; "
+                "map those numbers elsewhere first",
+            ),
+            params={
+                "extension": extension.number,
+                "numbers": ", ".join(numbers),
+                "count": len(numbers),
+            },
             field="extension",
         )
     groups = await extension.ring_groups.all().order_by("number")
     if groups:
         listed = ", ".join(f"{group.number} ({group.name})" for group in groups)
         raise Conflict(
-            f"extension {extension.number} is a member of ring group {listed}; "
-            "remove it from the group first",
+            N_plural(
+                "extension %(extension)s is a member of ring group %(groups)s; "
+                "remove it from the group first",
+                "extension %(extension)s is a member of ring groups %(groups)s; "
+                "remove it from the groups first",
+            ),
+            params={"extension": extension.number, "groups": listed, "count": len(groups)},
             field="extension",
         )
     await extension.delete()

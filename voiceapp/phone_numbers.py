@@ -5,6 +5,7 @@ from __future__ import annotations
 import phonenumbers
 
 from voiceapp.errors import InvalidInput
+from voiceapp.i18n import N_
 
 
 def to_e164(raw: str, *, field: str = "number", default_region: str | None = None) -> str:
@@ -18,12 +19,20 @@ def to_e164(raw: str, *, field: str = "number", default_region: str | None = Non
         parsed = phonenumbers.parse(text, default_region)
     except phonenumbers.NumberParseException:
         raise InvalidInput(
-            f"{raw!r} is not a phone number; write it with + and the country code, "
-            "e.g. +33180000001",
+            # Translators: %(typed)s is what was typed, in quotes.
+            N_(
+                "%(typed)s is not a phone number; write it with + and the country code, "
+                "e.g. +33180000001"
+            ),
+            params={"typed": repr(raw)},
             field=field,
         ) from None
     if not phonenumbers.is_valid_number(parsed):
-        raise InvalidInput(f"{raw!r} is not a valid phone number for its country", field=field)
+        raise InvalidInput(
+            N_("%(typed)s is not a valid phone number for its country"),
+            params={"typed": repr(raw)},
+            field=field,
+        )
     return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
 
 

@@ -25,6 +25,7 @@ from voiceapp.admin.auth import requires_admin
 from voiceapp.admin.csrf import verified_form
 from voiceapp.admin.forms import FormState, typed, with_error
 from voiceapp.admin.http import see_other
+from voiceapp.admin.locale import request_language
 from voiceapp.admin.templating import flash, render
 from voiceapp.errors import Conflict, LimitReached, NotFound, VoiceappError
 
@@ -54,7 +55,8 @@ async def _run(
     try:
         notice = await change(request, form)
     except VoiceappError as error:
-        response = await redisplay(request, with_error(typed(form, lists=lists), error, fields))
+        state = with_error(typed(form, lists=lists), error, fields, request_language(request))
+        response = await redisplay(request, state)
         response.status_code = status_for(error)
         return response
     flash(request, notice)

@@ -51,8 +51,11 @@ def field_text(form: FormData, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def with_error(state: FormState, error: VoiceappError, fields: Iterable[str]) -> FormState:
-    """`state` with the domain's message next to the field it names (or on top)."""
+def with_error(
+    state: FormState, error: VoiceappError, fields: Iterable[str], language: str
+) -> FormState:
+    """`state` with the domain's message, in the page's `language`, next to the field it
+    names (or on top)."""
     where = error.field if error.field in set(fields) else GENERAL
-    state.errors[where] = error.message
+    state.errors[where] = error.in_language(language)
     return state

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from voiceapp.admin.locale import N_
 from voiceapp.call_records import Outcome
+from voiceapp.i18n import N_
 from voiceapp.models import Extension, ExtensionKind, Language
 
 # The page links in every page's header: (route name, title).

@@ -23,11 +23,6 @@ SESSION_KEY = "language"
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
 
 
-def N_(message: str) -> str:
-    """Mark a string for extraction; it is translated later, where it is shown."""
-    return message
-
-
 def from_accept_language(header: str) -> str | None:
     """The best of our languages for an Accept-Language header ("fr-CA,fr;q=0.9,en;q=0.5")."""
     ranked: list[tuple[float, int, str]] = []
