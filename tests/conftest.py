@@ -85,6 +85,8 @@ def make_settings(database_url: str, **overrides: str) -> Settings:
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "VOICEAPP_PUBLIC_URL": PUBLIC_URL,
         "VOICEAPP_MEDIA_MODE": "say",
+        # Tests change mappings and call at once; test_answers.py covers the cache itself.
+        "VOICEAPP_DIRECTORY_CACHE_SECONDS": "0",
     }
     env.update(overrides)
     return load_settings(env)

@@ -161,11 +161,20 @@ async def test_reservation_never_joined_expires(conference: Carrier, settings: S
     await call.hangup()
 
 
-async def test_incoming_webhook_delivered_twice_records_one_call(conference: Carrier) -> None:
+async def test_webhooks_delivered_twice_record_one_call(conference: Carrier) -> None:
+    """The row is written at the call's first outcome or its end: replayed webhooks of
+    either kind, even at the same moment, leave one row."""
     incoming = conference.base_url + "/voice/incoming"
     answers = await asyncio.gather(
         *(conference.post(incoming, params("CAtwice")) for _ in range(3))
     )
     for answer in answers:
         assert verbs(parse(answer.text)) == ["Gather", "Redirect"]
+    status = conference.base_url + "/voice/status"
+    ended = params("CAtwice", CallStatus="completed", CallDuration="7")
+    await asyncio.gather(*(conference.post(status, ended) for _ in range(3)))
+    record = await CallRecord.get(call_sid="CAtwice")
+    assert record.outcome == "abandoned"
+    assert record.duration_seconds == 7
+    assert record.extension_number == "800"
     assert await CallRecord.filter(call_sid="CAtwice").count() == 1

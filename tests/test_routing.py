@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from voiceapp import directory, extensions, routing, voicemail
-from voiceapp.call_flow import Caller
+from voiceapp.call_records import Caller
 from voiceapp.emulator import Carrier, EmulatedCall
 from voiceapp.models import CallRecord, Extension, Language, Room, Seat, Voicemail
 from voiceapp.settings import Settings, SettingsError, load_settings

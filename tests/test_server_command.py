@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +15,9 @@ from voiceapp.settings import get_settings
 
 @pytest.fixture
 def environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    # `serve` may set VOICEAPP_PUBLIC_URL itself: a monkeypatched value is put back after.
+    monkeypatch.setenv("VOICEAPP_PUBLIC_URL", "unset")
+    monkeypatch.delenv("VOICEAPP_PUBLIC_URL")
     get_settings.cache_clear()
     yield monkeypatch
     get_settings.cache_clear()
@@ -70,3 +74,22 @@ def test_workers_on_postgres_use_the_app_factory(
     assert run["app"] == "voiceapp.app:create_app"
     assert run["factory"] is True
     assert (run["host"], run["port"], run["workers"]) == ("127.0.0.2", 9000, 4)
+
+
+def test_public_url_defaults_to_the_address_served(
+    environment: pytest.MonkeyPatch, uvicorn_runs: list[dict[str, Any]]
+) -> None:
+    """With no VOICEAPP_PUBLIC_URL, the carrier is taken to call this very address, so
+    signatures made for `--url http://127.0.0.1:PORT` match."""
+    environment.setenv("VOICEAPP_DATABASE_URL", "sqlite://voiceapp.sqlite3")
+    assert main(["serve", "--host", "0.0.0.0", "--port", "9001"]) == 0  # noqa: S104
+    assert os.environ["VOICEAPP_PUBLIC_URL"] == "http://127.0.0.1:9001"
+
+
+def test_a_configured_public_url_is_kept(
+    environment: pytest.MonkeyPatch, uvicorn_runs: list[dict[str, Any]]
+) -> None:
+    environment.setenv("VOICEAPP_DATABASE_URL", "sqlite://voiceapp.sqlite3")
+    environment.setenv("VOICEAPP_PUBLIC_URL", "https://voice.example.com")
+    assert main(["serve", "--port", "9001"]) == 0
+    assert os.environ["VOICEAPP_PUBLIC_URL"] == "https://voice.example.com"

@@ -17,6 +17,7 @@ from voiceapp.db import tortoise_config
 from voiceapp.media import serve as media
 from voiceapp.settings import Settings, get_settings
 from voiceapp.webhooks import forwarding, voice
+from voiceapp.webhooks.answers import AnswerCache
 
 log = logging.getLogger(__name__)
 
@@ -46,4 +47,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.answers = AnswerCache(settings.directory_cache_seconds)
     return app

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from voiceapp import bridge, call_records, pin_guard, seats
-from voiceapp.call_records import Outcome
+from voiceapp.call_records import Caller, Outcome
 from voiceapp.models import Language, Room
 from voiceapp.settings import Settings
 
@@ -120,14 +120,6 @@ class Reply:
     then: Ask | Join | Hangup | Forward | RecordMessage
 
 
-@dataclass(frozen=True)
-class Caller:
-    """The parts of the carrier's webhook the flow needs."""
-
-    call_sid: str
-    number: str  # the caller's number as the carrier gave it ("anonymous" is possible)
-
-
 def other_language(language: Language) -> Language:
     return Language.ES if language is Language.FR else Language.FR
 
@@ -149,7 +141,7 @@ def goodbye(language: Language, *reasons: Line) -> Reply:
 async def on_silence(state: CallState, caller: Caller) -> Reply:
     """The caller typed nothing before the <Gather> timed out."""
     if state.quiet >= 1:
-        await call_records.set_outcome(caller.call_sid, Outcome.NO_INPUT)
+        await call_records.set_outcome(caller, Outcome.NO_INPUT)
         return goodbye(state.language, Line("no_input_goodbye"))
     return Reply(state.language, (Line("no_input"),), Ask(replace(state, quiet=state.quiet + 1)))
 
@@ -182,7 +174,7 @@ async def _on_pin(state: CallState, digits: str, caller: Caller, settings: Setti
         ask_id = replace(state, step="ask_id", tries=0, quiet=0, room_id=None)
         return Reply(state.language, (Line("unknown_id"),), Ask(ask_id))
     if await pin_guard.is_locked_out(room, caller.number, caller.call_sid, settings):
-        await call_records.set_outcome(caller.call_sid, Outcome.LOCKED_OUT, room)
+        await call_records.set_outcome(caller, Outcome.LOCKED_OUT, room)
         return goodbye(state.language, Line("locked_out"))
     if bridge.pin_matches(room, digits):
         return await _join(room, state.language, caller, settings)
@@ -196,7 +188,7 @@ async def wrong_entry(
     """Any step's wrong entry: say why and ask again, or goodbye after MAX_TRIES."""
     tries = state.tries + 1
     if tries >= MAX_TRIES:
-        await call_records.set_outcome(caller.call_sid, outcome, room)
+        await call_records.set_outcome(caller, outcome, room)
         return goodbye(state.language, line, Line("too_many_attempts"))
     return Reply(state.language, (line,), Ask(replace(state, tries=tries, quiet=0)))
 
@@ -206,9 +198,9 @@ async def _join(room: Room, language: Language, caller: Caller, settings: Settin
         room, caller.call_sid, caller.number, settings.seat_hold_seconds
     )
     if not reservation.admitted:
-        await call_records.set_outcome(caller.call_sid, Outcome.ROOM_FULL, room)
+        await call_records.set_outcome(caller, Outcome.ROOM_FULL, room)
         return goodbye(language, Line("room_full"))
-    await call_records.set_outcome(caller.call_sid, Outcome.JOINED, room)
+    await call_records.set_outcome(caller, Outcome.JOINED, room)
     if reservation.others == 0:
         count_line = Line("first_participant")
     else:

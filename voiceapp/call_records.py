@@ -1,14 +1,23 @@
-"""The call history: one row per inbound call, kept up to date as the call moves on."""
+"""The call history: one row per inbound call, kept up to date as the call moves on.
+
+The row is written at the call's first outcome (joined, room full, forwarded...) or at its
+end (the call status callback), whichever comes first, not when the call comes in: the
+first webhook of every call is the one a caller waits on, and every carrier webhook
+carries the CallSid, From and To the row needs. A call still at the greeting is not in
+the history yet; the Live page shows who is in the rooms.
+"""
 
 from __future__ import annotations
 
-from contextlib import suppress
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
-from voiceapp.models import CallRecord, Room
+from voiceapp.models import CallRecord, PhoneNumber, Room
+from voiceapp.phone_numbers import to_e164_or_none
 
 
 class Outcome(StrEnum):
@@ -27,39 +36,76 @@ class Outcome(StrEnum):
     ERROR = "error"
 
 
-async def start_call(call_sid: str, caller: str, called: str, extension_number: str | None) -> None:
-    if not call_sid:
+@dataclass(frozen=True)
+class Caller:
+    """One call as every carrier webhook describes it."""
+
+    call_sid: str
+    number: str  # the caller's number as the carrier gave it ("anonymous" is possible)
+    called: str = ""  # the number they dialled
+
+
+async def _record(caller: Caller, values: dict[str, object]) -> None:
+    """Update the call's row, or make it: the first event of a call writes it."""
+    if not caller.call_sid:
         return
-    # No existence check first: the unique CallSid refuses a retried webhook's second row,
-    # and the check was one query more on the path every call takes.
-    with suppress(IntegrityError):
-        await CallRecord.create(
-            call_sid=call_sid,
-            caller=caller,
-            called=called,
-            extension_number=extension_number,
-            started_at=datetime.now(UTC),
-        )
+    if await CallRecord.filter(call_sid=caller.call_sid).update(**values):
+        return
+    e164 = to_e164_or_none(caller.called)
+    extension = (
+        await PhoneNumber.filter(e164=e164).values_list("extension__number", flat=True)
+        if e164
+        else []
+    )
+    row: dict[str, Any] = {
+        "caller": caller.number,
+        "called": caller.called,
+        "extension_number": str(extension[0]) if extension else None,
+        "started_at": datetime.now(UTC),
+        **values,
+    }
+    try:
+        await CallRecord.create(call_sid=caller.call_sid, **row)
+    except IntegrityError:  # a concurrent webhook of the same call made it first
+        await CallRecord.filter(call_sid=caller.call_sid).update(**values)
 
 
-async def set_outcome(call_sid: str, outcome: Outcome, room: Room | None = None) -> None:
+async def set_outcome(caller: Caller, outcome: Outcome, room: Room | None = None) -> None:
     values: dict[str, object] = {"outcome": outcome.value}
     if room is not None:
         values.update(room_id=room.pk, room_name=room.name)
     if outcome is Outcome.JOINED:
         values["joined_at"] = datetime.now(UTC)
-    await CallRecord.filter(call_sid=call_sid).update(**values)
+    await _record(caller, values)
 
 
-async def end_call(call_sid: str, duration_seconds: int | None) -> None:
-    """The carrier says the call is over: stamp its end once, and name why if nothing did."""
-    record = await CallRecord.get_or_none(call_sid=call_sid)
-    if record is None or record.ended_at is not None:
+async def end_call(caller: Caller, duration_seconds: int | None) -> None:
+    """The carrier says the call is over: stamp its end once, and name why if nothing did.
+
+    A call with no row yet ended before any outcome (the caller hung up at the greeting):
+    it is written now as abandoned, started `duration_seconds` ago."""
+    ended_at = datetime.now(UTC)
+    record = await CallRecord.get_or_none(call_sid=caller.call_sid)
+    if record is None:
+        duration = max(0, duration_seconds or 0)
+        await _record(
+            caller,
+            {
+                "outcome": Outcome.ABANDONED.value,
+                "started_at": ended_at - timedelta(seconds=duration),
+                "ended_at": ended_at,
+                "duration_seconds": duration,
+            },
+        )
         return
-    record.ended_at = datetime.now(UTC)
+    if record.ended_at is not None:
+        return
+    record.ended_at = ended_at
     if duration_seconds is None:
         duration_seconds = int((record.ended_at - record.started_at).total_seconds())
     record.duration_seconds = max(0, duration_seconds)
+    # The carrier's duration is the whole call's; the row was made at its first outcome.
+    record.started_at = ended_at - timedelta(seconds=record.duration_seconds)
     if record.outcome == Outcome.IN_PROGRESS:
         record.outcome = Outcome.ABANDONED
     await record.save()

@@ -30,8 +30,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from voiceapp import call_flow, call_records, voicemail
-from voiceapp.call_flow import Ask, Caller, CallState, Forward, Hangup, Line, RecordMessage, Reply
-from voiceapp.call_records import Outcome
+from voiceapp.call_flow import Ask, CallState, Forward, Hangup, Line, RecordMessage, Reply
+from voiceapp.call_records import Caller, Outcome
 from voiceapp.extensions import find_extension
 from voiceapp.models import Extension, ExtensionKind, Language, PhoneNumber
 from voiceapp.settings import Settings
@@ -153,7 +153,7 @@ async def on_dial_result(
 ) -> Reply:
     """The carrier's Dial action: `status` is its DialCallStatus."""
     if status in ANSWERED:
-        await call_records.set_outcome(caller.call_sid, Outcome.FORWARDED)
+        await call_records.set_outcome(caller, Outcome.FORWARDED)
         return Reply(language, (), Hangup())
     reason = NOT_ANSWERED.get(status, "unreachable")
     return take_message(extension, language, settings, Line(reason))
@@ -164,5 +164,7 @@ async def on_message(message: voicemail.Message, language: Language) -> Reply:
     if not message.recording.url:  # nothing the admin could ever listen to
         return call_flow.goodbye(language, Line("no_input"))
     await voicemail.save_message(message)
-    await call_records.set_outcome(message.call_sid, Outcome.VOICEMAIL)
+    await call_records.set_outcome(
+        Caller(message.call_sid, message.caller, message.called), Outcome.VOICEMAIL
+    )
     return call_flow.goodbye(language, Line("message_saved"))

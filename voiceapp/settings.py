@@ -82,6 +82,7 @@ class Settings:
     log_level: str
     ring_timeout_seconds: int
     voicemail_max_seconds: int
+    directory_cache_seconds: int
     # Signs the admin session cookie. Empty: the admin pages are off (see admin/__init__.py).
     secret_key: str = ""
     login_window_seconds: int = 900
@@ -137,6 +138,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         # Twilio's <Dial timeout> is 5 to 600 s.
         ring_timeout_seconds=_int(env, "VOICEAPP_RING_TIMEOUT", 20, 5, 600),
         voicemail_max_seconds=_int(env, "VOICEAPP_VOICEMAIL_MAX_SECONDS", 120, 5, 3600),
+        directory_cache_seconds=_int(env, "VOICEAPP_DIRECTORY_CACHE_SECONDS", 5, 0, 300),
         secret_key=secret_key,
         login_window_seconds=_int(env, "VOICEAPP_LOGIN_WINDOW_SECONDS", 900, 60, 86400),
         login_max_failures_per_user=_int(env, "VOICEAPP_LOGIN_MAX_FAILURES", 5, 1, 1000),

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from voiceapp import db
 from voiceapp.commands.base import Groups
 from voiceapp.errors import InvalidInput
-from voiceapp.settings import Settings
+from voiceapp.settings import Settings, get_settings
 
 
 def register(groups: Groups) -> None:
@@ -40,6 +41,13 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         raise InvalidInput(
             "SQLite is single-process: --workers > 1 needs VOICEAPP_DATABASE_URL=postgres://..."
         )
+    if "VOICEAPP_PUBLIC_URL" not in os.environ:
+        # Nothing says where the carrier calls from: assume it calls this very address (a
+        # local test, the emulator's --url), so signatures match the port served here.
+        # The workers read the environment when they build the app.
+        local = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host  # noqa: S104
+        os.environ["VOICEAPP_PUBLIC_URL"] = f"http://{local}:{args.port}"
+        get_settings.cache_clear()
     uvicorn.run(
         "voiceapp.app:create_app",
         factory=True,

@@ -73,7 +73,8 @@ class VoiceRequest:
         return "".join(ch for ch in raw if ch in "0123456789*#")
 
 
-VoiceHandler = Callable[[VoiceRequest], Awaitable[VoiceResponse]]
+# A handler answers TwiML: built now, or a string kept from an earlier build.
+VoiceHandler = Callable[[VoiceRequest], Awaitable[VoiceResponse | str]]
 
 
 def voice_webhook(handler: VoiceHandler) -> Callable[[Request], Awaitable[Response]]:

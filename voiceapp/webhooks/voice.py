@@ -6,11 +6,11 @@ from starlette.routing import Route
 from twilio.twiml.voice_response import VoiceResponse
 
 from voiceapp import bridge, call_flow, call_records, directory, routing, seats
-from voiceapp.call_flow import Caller, Reply
-from voiceapp.call_records import Outcome
+from voiceapp.call_records import Caller, Outcome
 from voiceapp.ivr_prompts import Speaker
 from voiceapp.models import Language
 from voiceapp.webhooks import twiml
+from voiceapp.webhooks.answers import AnswerCache
 from voiceapp.webhooks.endpoint import VoiceRequest, voice_webhook
 from voiceapp.webhooks.state import accent_from, language_from, state_from
 
@@ -19,24 +19,25 @@ CALL_OVER = {"completed", "busy", "failed", "no-answer", "canceled"}
 
 
 def caller_of(voice: VoiceRequest) -> Caller:
-    return Caller(call_sid=voice.call_sid, number=voice.caller)
-
-
-async def answer(voice: VoiceRequest) -> Reply:
-    destination = await directory.lookup(voice.called)
-    extension_number = destination.extension.number if destination else None
-    await call_records.start_call(voice.call_sid, voice.caller, voice.called, extension_number)
-    if destination is None:
-        await call_records.set_outcome(voice.call_sid, Outcome.UNMAPPED)
-        current = await bridge.get_bridge()
-        return call_flow.not_in_service(current.default_language if current else Language.FR)
-    reply = await routing.route(destination.extension, destination.language, voice.settings)
-    return routing.as_dialled(reply, destination.phone_number)
+    return Caller(call_sid=voice.call_sid, number=voice.caller, called=voice.called)
 
 
 @voice_webhook
-async def incoming(voice: VoiceRequest) -> VoiceResponse:
-    return twiml.render(await answer(voice), voice.settings)
+async def incoming(voice: VoiceRequest) -> VoiceResponse | str:
+    answers: AnswerCache = voice.request.app.state.answers
+    kept = answers.get(voice.called)
+    if kept is not None:
+        return kept
+    destination = await directory.lookup(voice.called)
+    if destination is None:
+        await call_records.set_outcome(caller_of(voice), Outcome.UNMAPPED)
+        current = await bridge.get_bridge()
+        language = current.default_language if current else Language.FR
+        return twiml.render(call_flow.not_in_service(language), voice.settings)
+    reply = await routing.route(destination.extension, destination.language, voice.settings)
+    answer = str(twiml.render(routing.as_dialled(reply, destination.phone_number), voice.settings))
+    answers.put(voice.called, answer)
+    return answer
 
 
 @voice_webhook
@@ -74,7 +75,7 @@ async def call_status(voice: VoiceRequest) -> VoiceResponse:
     if voice.field("CallStatus") in CALL_OVER:
         await seats.release_seat(voice.call_sid)
         duration = voice.field("CallDuration")
-        await call_records.end_call(voice.call_sid, int(duration) if duration.isdigit() else None)
+        await call_records.end_call(caller_of(voice), int(duration) if duration.isdigit() else None)
     return VoiceResponse()
 
 
