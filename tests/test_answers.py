@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -35,22 +36,84 @@ async def cached(settings: Settings) -> AsyncIterator[Carrier]:
         yield carrier
 
 
-def test_entries_expire_and_zero_seconds_keeps_nothing() -> None:
+class Builds:
+    """A build function that counts its calls and can be held until released."""
+
+    def __init__(self, answer: str | None = "<Response/>") -> None:
+        self.answer = answer
+        self.count = 0
+        self.release = asyncio.Event()
+        self.release.set()
+
+    async def __call__(self) -> str | None:
+        self.count += 1
+        await self.release.wait()
+        return self.answer
+
+
+async def test_kept_until_expiry_then_served_stale_while_rebuilt() -> None:
     clock = Clock()
     answers = AnswerCache(5, clock)
-    answers.put("+33180000001", "<Response/>")
-    assert answers.get("+33180000001") == "<Response/>"
+    build = Builds("<Response>v1</Response>")
+    assert await answers.answer(FR_NUMBER, build) == "<Response>v1</Response>"
+    assert await answers.answer(FR_NUMBER, build) == "<Response>v1</Response>"
+    assert build.count == 1
     clock.now += 5
-    assert answers.get("+33180000001") is None
-    off = AnswerCache(0, clock)
-    off.put("+33180000001", "<Response/>")
-    assert off.get("+33180000001") is None
+    build.answer = "<Response>v2</Response>"
+    build.release.clear()
+    # Expired: the caller gets the last answer at once while one fresh build runs.
+    assert await answers.answer(FR_NUMBER, build) == "<Response>v1</Response>"
+    assert await answers.answer(FR_NUMBER, build) == "<Response>v1</Response>"
+    build.release.set()
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert await answers.answer(FR_NUMBER, build) == "<Response>v2</Response>"
+    assert build.count == 2
 
 
-def test_memory_is_bounded() -> None:
+async def test_callers_arriving_together_share_one_build() -> None:
+    answers = AnswerCache(5, Clock())
+    build = Builds()
+    build.release.clear()
+    waiting = [asyncio.create_task(answers.answer(FR_NUMBER, build)) for _ in range(50)]
+    await asyncio.sleep(0)
+    build.release.set()
+    assert await asyncio.gather(*waiting) == ["<Response/>"] * 50
+    assert build.count == 1
+
+
+async def test_zero_seconds_builds_every_time_and_unmapped_is_not_kept() -> None:
+    off = AnswerCache(0, Clock())
+    build = Builds()
+    await off.answer(FR_NUMBER, build)
+    await off.answer(FR_NUMBER, build)
+    assert build.count == 2
+    answers = AnswerCache(5, Clock())
+    unmapped = Builds(answer=None)
+    assert await answers.answer(FR_NUMBER, unmapped) is None
+    assert await answers.answer(FR_NUMBER, unmapped) is None
+    assert unmapped.count == 2
+
+
+async def test_a_failed_build_reaches_its_caller_and_the_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    answers = AnswerCache(5, Clock())
+
+    async def broken() -> str | None:
+        raise ConnectionError("database down")
+
+    with pytest.raises(ConnectionError):
+        await answers.answer(FR_NUMBER, broken)
+    assert "building a kept answer failed" in caplog.text
+    # Nothing half-built is left behind: the next call builds again.
+    assert await answers.answer(FR_NUMBER, Builds()) == "<Response/>"
+
+
+async def test_memory_is_bounded() -> None:
     answers = AnswerCache(5, Clock())
     for n in range(AnswerCache.MAX_ENTRIES + 1):
-        answers.put(f"+3318000{n:05d}", "<Response/>")
+        await answers.answer(f"+3318000{n:05d}", Builds())
     assert len(answers._entries) <= AnswerCache.MAX_ENTRIES
 
 

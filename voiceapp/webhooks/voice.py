@@ -25,19 +25,22 @@ def caller_of(voice: VoiceRequest) -> Caller:
 @voice_webhook
 async def incoming(voice: VoiceRequest) -> VoiceResponse | str:
     answers: AnswerCache = voice.request.app.state.answers
-    kept = answers.get(voice.called)
-    if kept is not None:
-        return kept
-    destination = await directory.lookup(voice.called)
-    if destination is None:
-        await call_records.set_outcome(caller_of(voice), Outcome.UNMAPPED)
-        current = await bridge.get_bridge()
-        language = current.default_language if current else Language.FR
-        return twiml.render(call_flow.not_in_service(language), voice.settings)
-    reply = await routing.route(destination.extension, destination.language, voice.settings)
-    answer = str(twiml.render(routing.as_dialled(reply, destination.phone_number), voice.settings))
-    answers.put(voice.called, answer)
-    return answer
+    called, settings = voice.called, voice.settings
+
+    async def build() -> str | None:
+        destination = await directory.lookup(called)
+        if destination is None:
+            return None
+        reply = await routing.route(destination.extension, destination.language, settings)
+        return str(twiml.render(routing.as_dialled(reply, destination.phone_number), settings))
+
+    answer = await answers.answer(called, build)
+    if answer is not None:
+        return answer
+    await call_records.set_outcome(caller_of(voice), Outcome.UNMAPPED)
+    current = await bridge.get_bridge()
+    language = current.default_language if current else Language.FR
+    return twiml.render(call_flow.not_in_service(language), settings)
 
 
 @voice_webhook
