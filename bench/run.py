@@ -5,8 +5,9 @@
 It starts each server for real (uvicorn, one worker), replays pre-signed carrier
 webhooks with wrk (or a Python client when wrk is not installed) and prints req/s,
 p50/p99 latency and the ratio to the baseline for: the baseline (constant TwiML),
-POST /voice/incoming for a mapped number (a new CallSid each time, so each request
-writes its call record), and the conference-ID step that reserves a seat. For that step
+POST /voice/incoming for a mapped number (a new CallSid each time: each request is a
+new call), and the conference-ID step that reserves a seat (which also writes the call's
+record, its first outcome). For that step
 the room holds 250 and a sweeper frees seats every few milliseconds, so every request
 takes a seat (counted from the <Dial> answers) and none measures the full-room path.
 Exit status 1 when a target is missed or a request failed.
