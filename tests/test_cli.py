@@ -14,6 +14,7 @@ from voiceapp.cli import main
 from voiceapp.settings import get_settings
 
 REPO = Path(__file__).resolve().parent.parent
+MIGRATE_FIRST = "voiceapp: error: the database is not migrated yet: run 'voiceapp migrate' first\n"
 
 
 @pytest.fixture
@@ -157,14 +158,20 @@ def test_eleventh_room_is_refused(
     assert "already has 10 rooms" in err
 
 
+def test_call_on_an_unmigrated_database_says_migrate(
+    cli_env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "call", "--to", "+33180000001")
+    assert (code, out) == (1, "")
+    assert err == MIGRATE_FIRST
+
+
 def test_unmigrated_database_says_migrate(
     cli_env: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, _, err = run(capsys, "rooms", "list")
     assert code == 1
-    assert (
-        err == "voiceapp: error: the database is not migrated yet: run 'voiceapp migrate' first\n"
-    )
+    assert err == MIGRATE_FIRST
 
 
 def test_serve_refuses_workers_on_sqlite(

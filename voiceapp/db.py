@@ -13,11 +13,19 @@ from typing import Any
 
 from tortoise import Tortoise
 from tortoise.backends.base.executor import EXECUTOR_CACHE
+from tortoise.connection import get_connection
 from tortoise.migrations.api import migrate as run_migrate
+from tortoise.migrations.executor import MigrationExecutor
+
+from voiceapp.errors import VoiceappError
 
 APP_LABEL = "voiceapp"
 MODELS_MODULE = "voiceapp.models"
 MIGRATIONS_MODULE = "voiceapp.migrations"
+
+
+class NotMigrated(VoiceappError):
+    """The database lacks migrations this code needs."""
 
 
 def tortoise_config(database_url: str) -> dict[str, Any]:
@@ -71,6 +79,25 @@ async def migrate(database_url: str) -> list[str]:
     finally:
         await Tortoise.close_connections()
     return applied
+
+
+async def pending_migrations(database_url: str) -> list[str]:
+    """The migrations `voiceapp migrate` would apply, in order (empty when up to date)."""
+    config = tortoise_config(database_url)
+    await Tortoise.init(config=config, init_connections=False)
+    try:
+        executor = MigrationExecutor(get_connection("default"), config["apps"])
+        steps = await executor.plan()
+    finally:
+        await Tortoise.close_connections()
+    return [
+        f"{step.migration.app_label}.{step.migration.name}" for step in steps if not step.backward
+    ]
+
+
+async def require_migrated(database_url: str) -> None:
+    if await pending_migrations(database_url):
+        raise NotMigrated("the database is not migrated yet: run 'voiceapp migrate' first")
 
 
 @asynccontextmanager

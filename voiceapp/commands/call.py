@@ -6,8 +6,11 @@ import argparse
 
 import httpx
 
+from voiceapp import db
 from voiceapp.commands.base import Groups
-from voiceapp.emulator.carrier import DIAL_OUTCOMES, MESSAGE_SECONDS, Carrier, EmulatedCall, Event
+from voiceapp.emulator.carrier import Carrier, EmulatedCall
+from voiceapp.emulator.events import Event
+from voiceapp.emulator.far_end import DIAL_OUTCOMES, MESSAGE_SECONDS
 from voiceapp.emulator.inprocess import in_process_carrier, remote_carrier
 from voiceapp.errors import InvalidInput
 from voiceapp.phone_numbers import to_e164
@@ -59,6 +62,10 @@ async def run_call(args: argparse.Namespace, settings: Settings) -> int:
             raise InvalidInput(f"--digits takes keypad keys 0-9, * and #, got {entry!r}")
     if args.message_seconds < 0:
         raise InvalidInput("--message-seconds must be 0 or more")
+    if not args.url:
+        # The app would answer an unmigrated database with the callers' apology; a
+        # person at a terminal needs to hear "migrate" instead.
+        await db.require_migrated(settings.database_url)
     print(f"☎ calling {to} from {args.caller}")
 
     async def place(carrier: Carrier) -> EmulatedCall:

@@ -1,5 +1,6 @@
 """A carrier emulator: places calls against voiceapp's webhooks as a TwiML carrier would."""
 
-from voiceapp.emulator.carrier import Carrier, EmulatedCall, Event
+from voiceapp.emulator.carrier import Carrier, EmulatedCall
+from voiceapp.emulator.events import Event
 
 __all__ = ["Carrier", "EmulatedCall", "Event"]

@@ -7,7 +7,8 @@ is chosen per call, then the Dial action gets DialCallStatus), Record (the calle
 for a chosen number of seconds; none: nothing recorded, as a silent caller), Hangup and
 Reject. Each keypad entry given to a call is typed at the next <Gather>; when entries run
 out, the caller stays silent.
-Everything the caller hears and does is kept as `Event`s, printed as a transcript.
+Everything the caller hears and does is kept as `Event`s (events.py), printed as a
+transcript; conferences.py is the carrier's side of a conference.
 """
 
 from __future__ import annotations
@@ -16,64 +17,19 @@ import itertools
 import secrets
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Literal
 from urllib.parse import urljoin
 
 import httpx
 from defusedxml import ElementTree as SafeET
 
+from voiceapp.emulator import far_end
+from voiceapp.emulator.conferences import ACCOUNT_SID, DEFAULT_MAX_PARTICIPANTS, Conference
+from voiceapp.emulator.events import Event
+from voiceapp.emulator.far_end import MESSAGE_SECONDS, DialOutcome
 from voiceapp.webhooks.signature import HEADER, sign
 
 # The longest a caller's webhook sequence may run before the emulator calls it a loop.
 MAX_DOCUMENTS = 60
-ACCOUNT_SID = "AC" + "0" * 32
-
-# How a <Dial> to numbers or SIP URIs ends; each is also the DialCallStatus sent, except
-# "answered", which the carrier reports as "completed" once the two have talked.
-DialOutcome = Literal["answered", "no-answer", "busy", "failed"]
-DIAL_OUTCOMES: tuple[DialOutcome, ...] = ("answered", "no-answer", "busy", "failed")
-# How long an answered forwarded call lasts, and a caller's voicemail message by default.
-TALK_SECONDS = 30
-MESSAGE_SECONDS = 8
-
-
-@dataclass(frozen=True)
-class Event:
-    """One thing that happened on the call, as the transcript shows it."""
-
-    kind: (
-        str  # say, play, pause, gather, keypad, silence, redirect, conference, full, hangup, error
-    )
-    text: str
-    language: str = ""
-
-    def __str__(self) -> str:
-        marks = {
-            "say": "🔊",
-            "play": "▶",
-            "pause": "…",
-            "keypad": "☎",
-            "silence": "☎",
-            "conference": "☰",
-            "full": "✖",
-            "hangup": "✆",
-            "error": "!",
-            "hold": "♫",
-            "ring": "☏",
-            "record": "●",
-        }
-        language = f"[{self.language}] " if self.language else ""
-        return f"{marks.get(self.kind, '·')} {language}{self.text}"
-
-
-@dataclass
-class Conference:
-    sid: str
-    name: str
-    status_callback: str | None
-    events: set[str]
-    participants: list[str] = field(default_factory=list)
 
 
 class Carrier:
@@ -321,57 +277,39 @@ class EmulatedCall:
         if not targets or others:
             self._note("error", f"the emulator cannot dial <{'>, <'.join(others) or 'nothing'}>")
             return None, None
-        timeout = verb.get("timeout", "30")
-        self._note("ring", f"ringing {', '.join(targets)} for up to {timeout} s")
-        if self.answer == "answered":
-            status, talked = "completed", TALK_SECONDS
-            self._note("ring", f"{targets[0]} answered; they talk for {talked} s")
-        else:
-            status, talked = self.answer, 0
-            endings = {"no-answer": f"no answer after {timeout} s", "busy": "busy"}
-            self._note("ring", endings.get(status, "the call failed"))
-        self.seconds += talked
+        rung = far_end.ring(targets, verb.get("timeout", "30"), self.answer)
+        for line in rung.transcript:
+            self._note("ring", line)
+        self.seconds += rung.talked
         action = verb.get("action")
         if not action:
             return None
-        params = {"DialCallStatus": status, "DialCallDuration": str(talked)}
-        if talked:
+        params = {"DialCallStatus": rung.status, "DialCallDuration": str(rung.talked)}
+        if rung.talked:
             params["DialCallSid"] = self.carrier.new_sid("CA")
         return self._absolute(action), params
 
     def _record(self, verb: ET.Element) -> tuple[str, dict[str, str]] | None:
-        """The caller speaks after the beep for `message_seconds` (capped at maxLength),
-        then presses the finish key. Silence records nothing: the carrier then skips the
-        action and goes on with the next verb."""
-        if self.message_seconds <= 0:
+        """The caller speaks after the beep; silence records nothing, and the carrier then
+        skips the action and goes on with the next verb."""
+        seconds = far_end.message_length(self.message_seconds, verb.get("maxLength"))
+        if seconds == 0:
             self._note("record", "beep; the caller says nothing: no recording")
             return None
-        seconds = min(self.message_seconds, int(verb.get("maxLength") or 3600))
         self.seconds += seconds
         sid = self.carrier.new_sid("RE")
         self._note("record", f"beep; the caller leaves a {seconds} s message ({sid})")
         # No action: the carrier posts the recording back to the document it came from.
         action = verb.get("action") or self.documents[-1][0]
-        return self._absolute(action), {
-            "RecordingUrl": f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}"
-            f"/Recordings/{sid}",
-            "RecordingSid": sid,
-            "RecordingDuration": str(seconds),
-            "Digits": (verb.get("finishOnKey") or "#")[0],
-        }
+        return self._absolute(action), far_end.recording_params(sid, seconds, verb)
 
     async def _join(self, element: ET.Element) -> bool:
         name = (element.text or "").strip()
         carrier = self.carrier
         room = carrier.conferences.get(name)
         if room is None:
-            room = Conference(
-                sid=carrier.new_sid("CF"),
-                name=name,
-                status_callback=element.get("statusCallback"),
-                events=set((element.get("statusCallbackEvent") or "").split()),
-            )
-        limit = int(element.get("maxParticipants") or 250)
+            room = Conference.opened_by(element, carrier.new_sid("CF"))
+        limit = int(element.get("maxParticipants") or DEFAULT_MAX_PARTICIPANTS)
         if len(room.participants) >= limit:
             self._note("full", f"conference {name} is full ({limit}): carrier error 16020")
             return False
@@ -405,16 +343,9 @@ class EmulatedCall:
     async def _conference_event(
         self, room: Conference, event: str, short: str, *, call_sid: str | None = None
     ) -> None:
-        if not room.status_callback or short not in room.events:
+        params = room.status_params(event, short, call_sid)
+        if params is None or room.status_callback is None:
             return
-        params = {
-            "AccountSid": ACCOUNT_SID,
-            "ConferenceSid": room.sid,
-            "FriendlyName": room.name,
-            "StatusCallbackEvent": event,
-        }
-        if call_sid:
-            params["CallSid"] = call_sid
         response = await self.carrier.post(self._absolute(room.status_callback), params)
         if response.status_code != 200:
             self._note("error", f"HTTP {response.status_code} from the conference status callback")

@@ -10,7 +10,8 @@ from contextlib import asynccontextmanager
 import httpx
 
 from voiceapp.app import create_app
-from voiceapp.emulator.carrier import Carrier, Event
+from voiceapp.emulator.carrier import Carrier
+from voiceapp.emulator.events import Event
 from voiceapp.settings import Settings
 
 

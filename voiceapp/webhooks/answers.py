@@ -47,7 +47,9 @@ class AnswerCache:
         if task is None:
             task = asyncio.create_task(self._build(called, build))
             self._building[called] = task
-            task.add_done_callback(self._report)
+            if kept is not None:
+                # A refresh behind a kept answer: nobody awaits it, so this reports it.
+                task.add_done_callback(self._report)
         if kept is not None:
             return kept[1]
         return await task
@@ -67,6 +69,5 @@ class AnswerCache:
 
     @staticmethod
     def _report(task: asyncio.Task[str | None]) -> None:
-        # A refresh nobody waited on: its failure would otherwise go unseen.
         if not task.cancelled() and task.exception() is not None:
             log.error("building a kept answer failed", exc_info=task.exception())
