@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tortoise import connections
 
-from voiceapp.db import database, migrate, tortoise_config
+from voiceapp.db import PooledConnection, database, migrate, tortoise_config
 
 NORMAL, FULL = 1, 2  # PRAGMA synchronous values
 
@@ -34,4 +34,24 @@ async def test_an_explicit_synchronous_setting_wins(tmp_path: Path) -> None:
 
 def test_postgresql_scheme_is_normalised() -> None:
     config = tortoise_config("postgresql://postgres@127.0.0.1:5432/test")
-    assert config["connections"]["default"] == "postgres://postgres@127.0.0.1:5432/test"
+    connection = config["connections"]["default"]
+    assert connection["engine"] == "tortoise.backends.asyncpg"
+    assert connection["credentials"]["database"] == "test"
+    assert connection["credentials"]["connection_class"] is PooledConnection
+
+
+async def test_pooled_postgres_connections_skip_the_reset_but_not_the_rollback(
+    postgres_url: str,
+) -> None:
+    async with database(postgres_url + "?maxsize=1"):
+        client = connections.get("default")
+        async with client.acquire_connection() as connection:
+            assert isinstance(connection, PooledConnection)
+            assert connection.get_reset_query() == ""
+            backend = await connection.fetchval("SELECT pg_backend_pid()")
+            await connection.execute("BEGIN")
+        # The pool's only connection again: the transaction left open on it was rolled
+        # back when it went back to the pool (asyncpg logs that it had to).
+        async with client.acquire_connection() as again:
+            assert not again.is_in_transaction()
+            assert await again.fetchval("SELECT pg_backend_pid()") == backend
