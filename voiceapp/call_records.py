@@ -12,11 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from functools import lru_cache
 
-from tortoise.exceptions import IntegrityError
-
-from voiceapp.models import CallRecord, PhoneNumber, Room
+from voiceapp.db import execute_sql
+from voiceapp.models import CallRecord, Room
 from voiceapp.phone_numbers import to_e164_or_none
 
 
@@ -45,29 +44,56 @@ class Caller:
     called: str = ""  # the number they dialled
 
 
+# The dialled number's extension, for the history: `$n` is the number's E.164 form.
+EXTENSION_OF = (
+    "SELECT e.number FROM phone_number p JOIN extension e ON e.id = p.extension_id "
+    "WHERE p.e164 = ${param}"
+)
+# What a call's row says that its events set (an allow-list: the names become SQL).
+EVENT_COLUMNS = frozenset(
+    {"outcome", "room_id", "room_name", "joined_at", "started_at", "ended_at", "duration_seconds"}
+)
+
+
+@lru_cache(maxsize=32)
+def upsert_statement(columns: tuple[str, ...]) -> str:
+    """Write a call's row in one statement: make it, described by the call and carrying
+    `columns`, or, when a webhook of the same call made it first, set only `columns`.
+
+    Parameters: $1 CallSid, $2 caller, $3 dialled number, $4 its E.164 form, $5 the row's
+    started_at, then one per other column, in order.
+    """
+    unknown = set(columns) - EVENT_COLUMNS
+    if unknown:
+        raise ValueError(f"not a call record column: {sorted(unknown)}")
+    others = [column for column in columns if column != "started_at"]
+    values = "".join(f", ${6 + i}" for i in range(len(others)))
+    # The names are from EVENT_COLUMNS; every value is a parameter.
+    return (
+        "INSERT INTO call_record (call_sid, caller, called, extension_number, started_at"  # noqa: S608
+        f"{''.join(', ' + column for column in others)}) "
+        f"VALUES ($1, $2, $3, ({EXTENSION_OF.format(param=4)}), $5{values}) "
+        "ON CONFLICT (call_sid) DO UPDATE SET "
+        + ", ".join(f"{column} = excluded.{column}" for column in columns)
+    )
+
+
 async def _record(caller: Caller, values: dict[str, object]) -> None:
     """Update the call's row, or make it: the first event of a call writes it."""
     if not caller.call_sid:
         return
-    if await CallRecord.filter(call_sid=caller.call_sid).update(**values):
-        return
-    e164 = to_e164_or_none(caller.called)
-    extension = (
-        await PhoneNumber.filter(e164=e164).values_list("extension__number", flat=True)
-        if e164
-        else []
+    others = {column: value for column, value in values.items() if column != "started_at"}
+    await execute_sql(
+        upsert_statement(tuple(values)),
+        (
+            caller.call_sid,
+            caller.number,
+            caller.called,
+            to_e164_or_none(caller.called),
+            values.get("started_at", datetime.now(UTC)),
+            *others.values(),
+        ),
     )
-    row: dict[str, Any] = {
-        "caller": caller.number,
-        "called": caller.called,
-        "extension_number": str(extension[0]) if extension else None,
-        "started_at": datetime.now(UTC),
-        **values,
-    }
-    try:
-        await CallRecord.create(call_sid=caller.call_sid, **row)
-    except IntegrityError:  # a concurrent webhook of the same call made it first
-        await CallRecord.filter(call_sid=caller.call_sid).update(**values)
 
 
 async def set_outcome(caller: Caller, outcome: Outcome, room: Room | None = None) -> None:
