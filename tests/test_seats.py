@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import asyncpg
+
 from voiceapp import seats
+from voiceapp.call_records import Caller
+from voiceapp.db import database, migrate
 from voiceapp.emulator import Carrier
-from voiceapp.models import Room, Seat, SeatState
+from voiceapp.models import CallRecord, Room, Seat, SeatState
 from voiceapp.settings import Settings
 
-from .conftest import FR_NUMBER
+from .conftest import FR_NUMBER, make_settings, provision_conference
 
 
 async def test_25_simultaneous_callers_into_a_room_of_10_admit_exactly_10(
@@ -41,7 +45,10 @@ async def test_direct_reservations_race_never_exceed_capacity(
 ) -> None:
     room = await Room.get(conference_id="5555")
     results = await asyncio.gather(
-        *(seats.reserve_seat(room, f"CA{n:032d}", "+33612345678", 60) for n in range(40))
+        *(
+            seats.reserve_seat(room, Caller(f"CA{n:032d}", "+33612345678", FR_NUMBER), 60)
+            for n in range(40)
+        )
     )
     assert sum(result.admitted for result in results) == room.capacity
     assert (await Room.get(pk=room.pk)).seats_taken == room.capacity
@@ -49,16 +56,16 @@ async def test_direct_reservations_race_never_exceed_capacity(
 
 async def test_same_call_reserving_twice_keeps_one_seat(conference: Carrier) -> None:
     room = await Room.get(conference_id="5555")
-    first = await seats.reserve_seat(room, "CA-retry", "+33612345678", 60)
-    again = await seats.reserve_seat(room, "CA-retry", "+33612345678", 60)
+    first = await seats.reserve_seat(room, Caller("CA-retry", "+33612345678", FR_NUMBER), 60)
+    again = await seats.reserve_seat(room, Caller("CA-retry", "+33612345678", FR_NUMBER), 60)
     assert first.admitted and again.admitted
     assert (await Room.get(pk=room.pk)).seats_taken == 1
 
 
 async def test_replayed_and_out_of_order_callbacks_change_state_once(conference: Carrier) -> None:
     room = await Room.get(conference_id="5555")
-    await seats.reserve_seat(room, "CA-a", "+33612345678", 60)
-    await seats.reserve_seat(room, "CA-b", "+33612345679", 60)
+    await seats.reserve_seat(room, Caller("CA-a", "+33612345678", FR_NUMBER), 60)
+    await seats.reserve_seat(room, Caller("CA-b", "+33612345679", FR_NUMBER), 60)
     assert await seats.confirm_join("CA-a", "CF1") is True
     assert await seats.confirm_join("CA-a", "CF1") is False  # replayed join
     assert await seats.release_seat("CA-a") is True
@@ -73,7 +80,7 @@ async def test_replayed_and_out_of_order_callbacks_change_state_once(conference:
 async def test_concurrent_replays_of_one_leave_free_one_seat(conference: Carrier) -> None:
     room = await Room.get(conference_id="5555")
     for n in range(3):
-        await seats.reserve_seat(room, f"CA-{n}", "+33612345678", 60)
+        await seats.reserve_seat(room, Caller(f"CA-{n}", "+33612345678", FR_NUMBER), 60)
     freed = await asyncio.gather(*(seats.release_seat("CA-0") for _ in range(8)))
     assert sum(freed) == 1
     assert (await Room.get(pk=room.pk)).seats_taken == 2
@@ -93,7 +100,7 @@ async def test_caller_hanging_up_before_join_frees_seat_by_status_callback(
 
 async def test_reservation_that_never_joins_expires(conference: Carrier) -> None:
     room = await Room.get(conference_id="5555")
-    await seats.reserve_seat(room, "CA-ghost", "+33612345678", 60)
+    await seats.reserve_seat(room, Caller("CA-ghost", "+33612345678", FR_NUMBER), 60)
     await Seat.filter(call_sid="CA-ghost").update(reserved_at=seats.now() - timedelta(seconds=61))
     assert await seats.release_expired(60) == 1
     assert (await Room.get(pk=room.pk)).seats_taken == 0
@@ -103,9 +110,9 @@ async def test_expired_reservations_are_swept_when_the_room_is_full(conference: 
     room = await Room.get(conference_id="5555")
     room.capacity = 1
     await room.save()
-    await seats.reserve_seat(room, "CA-ghost", "+33612345678", 60)
+    await seats.reserve_seat(room, Caller("CA-ghost", "+33612345678", FR_NUMBER), 60)
     await Seat.filter(call_sid="CA-ghost").update(reserved_at=seats.now() - timedelta(seconds=120))
-    result = await seats.reserve_seat(room, "CA-real", "+33612345679", 60)
+    result = await seats.reserve_seat(room, Caller("CA-real", "+33612345679", FR_NUMBER), 60)
     assert result.admitted
     assert result.others == 0
 
@@ -113,7 +120,112 @@ async def test_expired_reservations_are_swept_when_the_room_is_full(conference: 
 async def test_conference_end_frees_every_seat_in_it(conference: Carrier) -> None:
     room = await Room.get(conference_id="5555")
     for n in range(3):
-        await seats.reserve_seat(room, f"CA-{n}", "+33612345678", 60)
+        await seats.reserve_seat(room, Caller(f"CA-{n}", "+33612345678", FR_NUMBER), 60)
         await seats.confirm_join(f"CA-{n}", "CF-end")
     assert await seats.release_conference("CF-end") == 3
     assert (await Room.get(pk=room.pk)).seats_taken == 0
+
+
+async def test_walking_in_takes_a_seat_and_writes_the_outcome_in_one_go(
+    conference: Carrier,
+) -> None:
+    caller = Caller("CA-walk", "+33612345678", FR_NUMBER)
+    walk_in = await seats.walk_in("5555", caller, 60)
+    assert walk_in.room is not None and walk_in.room.conference_id == "5555"
+    assert walk_in.reservation == seats.Reservation(admitted=True, others=0)
+    record = await CallRecord.get(call_sid="CA-walk")
+    assert (record.outcome, record.room_name, record.extension_number) == (
+        "joined",
+        "Support",
+        "800",
+    )
+    assert record.joined_at is not None
+    second = await seats.walk_in("5555", Caller("CA-next", "+33612345679", FR_NUMBER), 60)
+    assert second.reservation == seats.Reservation(admitted=True, others=1)
+
+
+async def test_walking_into_a_room_with_a_pin_takes_no_seat_yet(conference: Carrier) -> None:
+    walk_in = await seats.walk_in("1234", Caller("CA-pin", "+33612345678", FR_NUMBER), 60)
+    assert walk_in.room is not None and walk_in.room.name == "Ventes"
+    assert walk_in.reservation is None
+    assert not await Seat.exists(call_sid="CA-pin")
+    assert not await CallRecord.exists(call_sid="CA-pin")
+
+
+async def test_walking_into_an_unknown_id_finds_nothing(conference: Carrier) -> None:
+    for typed in ("9999", "12", "5555' OR 1=1 --", ""):
+        walk_in = await seats.walk_in(typed, Caller("CA-lost", "+33612345678", FR_NUMBER), 60)
+        assert walk_in == seats.WalkIn(room=None, reservation=None)
+    assert not await Seat.exists(call_sid="CA-lost")
+
+
+async def test_walking_into_a_full_room_is_refused_and_recorded(conference: Carrier) -> None:
+    room = await Room.get(conference_id="5555")
+    room.capacity = 1
+    await room.save()
+    await seats.walk_in("5555", Caller("CA-in", "+33612345678", FR_NUMBER), 60)
+    refused = await seats.walk_in("5555", Caller("CA-out", "+33612345679", FR_NUMBER), 60)
+    assert refused.reservation == seats.Reservation(admitted=False, others=1)
+    assert (await CallRecord.get(call_sid="CA-out")).outcome == "room_full"
+    assert (await Room.get(pk=room.pk)).seats_taken == 1
+
+
+async def test_a_caller_with_a_seat_elsewhere_moves_to_the_new_room(conference: Carrier) -> None:
+    caller = Caller("CA-move", "+33612345678", FR_NUMBER)
+    ventes = await Room.get(conference_id="1234")
+    await seats.reserve_seat(ventes, caller, 60)  # PIN checked: a seat in Ventes
+    walk_in = await seats.walk_in("5555", caller, 60)
+    assert walk_in.reservation == seats.Reservation(admitted=True, others=0)
+    seat = await Seat.get(call_sid="CA-move")
+    assert seat.room_id == walk_in.room.pk  # type: ignore[attr-defined,union-attr]
+    assert (await Room.get(pk=ventes.pk)).seats_taken == 0
+    assert (await CallRecord.get(call_sid="CA-move")).room_name == "Support"
+
+
+async def test_one_call_walking_in_many_times_at_once_holds_one_seat(
+    conference: Carrier,
+) -> None:
+    """Carrier retries of one webhook, all at once: one seat, every answer admits."""
+    caller = Caller("CA-retried", "+33612345678", FR_NUMBER)
+    results = await asyncio.gather(*(seats.walk_in("5555", caller, 60) for _ in range(20)))
+    assert all(result.reservation and result.reservation.admitted for result in results)
+    assert await Seat.filter(call_sid="CA-retried").count() == 1
+    assert (await Room.get(conference_id="5555")).seats_taken == 1
+
+
+async def test_a_retry_racing_its_own_first_webhook_finds_the_seat_it_took(
+    postgres_url: str,
+) -> None:
+    """PostgreSQL only (SQLite runs one write transaction at a time, so it has no such
+    race): the first webhook's seat commits while the retry waits on the room's row; the
+    retry's insert then collides and the retry looks again."""
+    await migrate(postgres_url)
+    async with database(postgres_url):
+        await provision_conference(make_settings(postgres_url))
+        await race_a_retry(postgres_url)
+
+
+async def race_a_retry(postgres_url: str) -> None:
+    room = await Room.get(conference_id="5555")
+    first = await asyncpg.connect(postgres_url.replace("postgres://", "postgresql://"))
+    try:
+        async with first.transaction():
+            await first.execute(
+                "UPDATE room SET seats_taken = seats_taken + 1 WHERE id = $1", room.pk
+            )
+            await first.execute(
+                "INSERT INTO seat (room_id, call_sid, caller, state, reserved_at) "
+                "VALUES ($1, 'CA-race', '+33612345678', 'reserved', now())",
+                room.pk,
+            )
+            retry = asyncio.create_task(
+                seats.walk_in("5555", Caller("CA-race", "+33612345678", FR_NUMBER), 60)
+            )
+            await asyncio.sleep(0.2)  # the retry is now waiting for the room's row
+            assert not retry.done()
+        result = await retry
+    finally:
+        await first.close()
+    assert result.reservation == seats.Reservation(admitted=True, others=0)
+    assert await Seat.filter(call_sid="CA-race").count() == 1
+    assert (await Room.get(pk=room.pk)).seats_taken == 1

@@ -208,13 +208,6 @@ class RoomChange:
     capacity: int | str | None = None
 
 
-async def find_room(conference_id: str) -> Room | None:
-    """The room a caller's typed ID names, or None (also for IDs that are not digits)."""
-    if not CONFERENCE_ID_PATTERN.fullmatch(conference_id):
-        return None
-    return await Room.get_or_none(conference_id=conference_id)
-
-
 async def get_room(conference_id: str) -> Room:
     room = await Room.get_or_none(conference_id=check_conference_id(conference_id))
     if room is None:

@@ -95,7 +95,7 @@ class Room(Model):
     pin = fields.CharField(max_length=12, null=True)
     capacity = fields.IntField(default=10)
     # Seats reserved or joined right now. Changed only by one conditional UPDATE
-    # (seats.reserve_seat) so the cap holds under concurrent callers.
+    # (seat_sql, for seats.walk_in and reserve_seat) so the cap holds under concurrent callers.
     seats_taken = fields.IntField(default=0)
     greeting_media = fields.CharField(max_length=255, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)

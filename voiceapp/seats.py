@@ -2,10 +2,12 @@
 
 The one rule that matters: `Room.seats_taken` only moves through a single conditional
 UPDATE ("... SET seats_taken = seats_taken + 1 WHERE id = ? AND seats_taken < capacity")
-that must change exactly one row. Reading the count and then saving admits too many
-callers under concurrency (measured: 193-200 of 200), and select_for_update is ignored
-on SQLite. Every seat row is paired with one increment; releasing deletes the row first
-and decrements only when this caller's delete removed it, so replays change nothing twice.
+that must change exactly one row. It lives in `seat_sql`, which takes a seat in one trip
+to the database, since that is the step every joining caller waits on. Reading the count
+and then saving admits too many callers under concurrency (measured: 193-200 of 200),
+and select_for_update is ignored on SQLite. Every seat row is paired with one increment;
+releasing deletes the row first and decrements only when this caller's delete removed
+it, so replays change nothing twice.
 """
 
 from __future__ import annotations
@@ -16,7 +18,12 @@ from datetime import UTC, datetime, timedelta
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from voiceapp import seat_sql
+from voiceapp.bridge import CONFERENCE_ID_PATTERN
+from voiceapp.call_records import Caller
 from voiceapp.models import Room, Seat, SeatState
+from voiceapp.phone_numbers import to_e164_or_none
+from voiceapp.seat_sql import Attempt, RoomBy, Taken
 
 
 def now() -> datetime:
@@ -30,38 +37,63 @@ class Reservation:
     others: int
 
 
-async def reserve_seat(room: Room, call_sid: str, caller: str, hold_seconds: int) -> Reservation:
-    """Take a seat in `room` for this call if the room is under its cap."""
-    existing = await Seat.get_or_none(call_sid=call_sid)
-    if existing is not None:
-        if existing.room_id == room.pk:  # type: ignore[attr-defined]
-            # The carrier asked again for the same call (a retried webhook): same seat.
-            return Reservation(admitted=True, others=await _others(room, call_sid))
-        await release_seat(call_sid)
-    # Expired reservations only matter once the room looks full, so they are swept then,
-    # not on every join (it is one query less on the path every caller takes).
-    admitted = await _take_seat(room, call_sid, caller) or (
-        await release_expired(hold_seconds, room_id=room.pk) > 0
-        and await _take_seat(room, call_sid, caller)
-    )
-    if not admitted:
+@dataclass(frozen=True)
+class WalkIn:
+    """A caller typed a conference ID: the room it names (None: no such room) and, for a
+    room without a PIN, the seat they tried for (None: the room asks for its PIN first)."""
+
+    room: Room | None
+    reservation: Reservation | None
+
+
+async def walk_in(conference_id: str, caller: Caller, hold_seconds: int) -> WalkIn:
+    """The room a typed conference ID names and, when it has no PIN, a seat in it, with
+    the call's outcome written (joined or room full): one trip to the database."""
+    if not CONFERENCE_ID_PATTERN.fullmatch(conference_id):
+        return WalkIn(None, None)
+    taken = await _take("conference_id", conference_id, caller)
+    if taken.room is None or taken.room.pin is not None:
+        return WalkIn(taken.room, None)
+    return WalkIn(taken.room, await _settle(taken, caller, hold_seconds))
+
+
+async def reserve_seat(room: Room, caller: Caller, hold_seconds: int) -> Reservation:
+    """A seat in `room` (its PIN already checked) if it is under its cap, with the call's
+    outcome written. A room deleted meanwhile is a full one."""
+    taken = await _take("id", room.pk, caller)
+    if taken.room is None:
         return Reservation(admitted=False, others=room.capacity)
-    return Reservation(admitted=True, others=await _others(room, call_sid))
+    return await _settle(taken, caller, hold_seconds)
 
 
-async def _take_seat(room: Room, call_sid: str, caller: str) -> bool:
-    async with in_transaction():
-        taken = await Room.filter(id=room.pk, seats_taken__lt=F("capacity")).update(
-            seats_taken=F("seats_taken") + 1
-        )
-        if taken != 1:
-            return False
-        await Seat.create(room_id=room.pk, call_sid=call_sid, caller=caller, reserved_at=now())
-    return True
+async def _take(room_by: RoomBy, key: str | int, caller: Caller) -> Taken:
+    return await seat_sql.take_seat(
+        Attempt(room_by, key, caller, to_e164_or_none(caller.called), now())
+    )
 
 
-async def _others(room: Room, call_sid: str) -> int:
-    return await Seat.filter(room_id=room.pk).exclude(call_sid=call_sid).count()
+async def _settle(taken: Taken, caller: Caller, hold_seconds: int) -> Reservation:
+    """The reservation an attempt amounts to. Nearly every caller is settled by the first
+    attempt; the rest are the rare cases, handled here at the ORM's pace."""
+    room = taken.room
+    assert room is not None
+    if taken.seats_now is not None:
+        # seats_taken counts every seat in the room, this caller's included.
+        return Reservation(admitted=True, others=taken.seats_now - 1)
+    if taken.held_room == room.pk:
+        # The carrier asked again for the same call (a retried webhook): same seat.
+        return Reservation(admitted=True, others=max(0, room.seats_taken - 1))
+    if taken.held_room is not None:
+        # A seat in another room (the caller went back and typed another ID): give it up.
+        await release_seat(caller.call_sid)
+        return await reserve_seat(room, caller, hold_seconds)
+    # Full. Expired reservations only matter once the room looks full, so they are swept
+    # then, not on every join.
+    if await release_expired(hold_seconds, room_id=room.pk):
+        retried = await _take("id", room.pk, caller)
+        if retried.seats_now is not None:
+            return Reservation(admitted=True, others=retried.seats_now - 1)
+    return Reservation(admitted=False, others=room.capacity)
 
 
 async def confirm_join(call_sid: str, conference_sid: str) -> bool:
