@@ -1,4 +1,5 @@
-"""Each worker's memory of the first answer per dialled number (webhooks/answers.py)."""
+"""Each worker's memory of its answers: the first per dialled number, and the TwiML of
+each reply of the call flow (webhooks/answers.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from collections.abc import AsyncIterator
 import pytest
 from tortoise import connections
 
-from voiceapp import directory
+from voiceapp import call_flow, directory
 from voiceapp.emulator import Carrier
 from voiceapp.emulator.inprocess import in_process_carrier
+from voiceapp.models import Language
 from voiceapp.settings import Settings
-from voiceapp.webhooks.answers import AnswerCache
+from voiceapp.webhooks.answers import AnswerCache, Kept, RenderedReplies
 
 from .conftest import FR_NUMBER, make_settings, provision_conference
 
@@ -124,9 +126,9 @@ async def test_a_failed_refresh_keeps_the_answer_and_is_logged(
 
 async def test_memory_is_bounded() -> None:
     answers = AnswerCache(5, Clock())
-    for n in range(AnswerCache.MAX_ENTRIES + 1):
+    for n in range(Kept.MAX_ENTRIES + 1):
         await answers.answer(f"+3318000{n:05d}", Builds())
-    assert len(answers._entries) <= AnswerCache.MAX_ENTRIES
+    assert len(answers._kept._entries) <= Kept.MAX_ENTRIES
 
 
 async def test_a_kept_answer_needs_no_database(cached: Carrier, settings: Settings) -> None:
@@ -149,3 +151,46 @@ async def test_an_unmapped_number_is_never_kept(cached: Carrier, settings: Setti
     await directory.add_number(FR_NUMBER, "800", "fr")
     after = await cached.call(FR_NUMBER)
     assert after.said[0] == GREETING
+
+
+def test_a_reply_is_rendered_once_while_kept_then_again() -> None:
+    clock = Clock()
+    replies = RenderedReplies(5, clock)
+    renders: list[str] = []
+
+    def render() -> str:
+        renders.append("rendered")
+        return f"<Response>{len(renders)}</Response>"
+
+    joined = call_flow.goodbye(Language.FR, call_flow.Line("room_full"))
+    assert replies.twiml((joined, None), render) == "<Response>1</Response>"
+    # The same reply built anew (a value, not the same object) is the same key.
+    again = call_flow.goodbye(Language.FR, call_flow.Line("room_full"))
+    assert replies.twiml((again, None), render) == "<Response>1</Response>"
+    # Another accent, or another count, is another answer.
+    assert replies.twiml((again, "fr-CA"), render) == "<Response>2</Response>"
+    counted = call_flow.Line("participants", (("count", 3),))
+    assert replies.twiml((call_flow.goodbye(Language.FR, counted), None), render) == (
+        "<Response>3</Response>"
+    )
+    clock.now += 5
+    assert replies.twiml((again, None), render) == "<Response>4</Response>"
+
+
+def test_replies_are_not_kept_when_the_time_kept_is_zero() -> None:
+    replies = RenderedReplies(0, Clock())
+    texts = iter(["<Response>a</Response>", "<Response>b</Response>"])
+    reply = call_flow.goodbye(Language.ES)
+    assert replies.twiml((reply, None), lambda: next(texts)) == "<Response>a</Response>"
+    assert replies.twiml((reply, None), lambda: next(texts)) == "<Response>b</Response>"
+
+
+async def test_kept_replies_give_callers_the_same_words(
+    cached: Carrier, carrier: Carrier, settings: Settings
+) -> None:
+    """The same calls with everything kept and with nothing kept hear the same."""
+    await provision_conference(settings)
+    for digits in (["5555#"], ["1234#", "5555#"], ["*", "5555#"]):
+        kept = [await cached.call(FR_NUMBER, digits=digits) for _ in range(2)]
+        fresh = await carrier.call(FR_NUMBER, digits=digits)
+        assert kept[0].said == kept[1].said == fresh.said

@@ -16,8 +16,9 @@ from voiceapp import admin
 from voiceapp.db import tortoise_config
 from voiceapp.media import serve as media
 from voiceapp.settings import Settings, get_settings
+from voiceapp.sqlite_inline import close_inline_connections
 from voiceapp.webhooks import forwarding, voice
-from voiceapp.webhooks.answers import AnswerCache
+from voiceapp.webhooks.answers import AnswerCache, RenderedReplies
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
-            yield
+            try:
+                yield
+            finally:
+                close_inline_connections()
 
     app = Starlette(
         routes=[
@@ -48,4 +52,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.settings = settings
     app.state.answers = AnswerCache(settings.directory_cache_seconds)
+    app.state.replies = RenderedReplies(settings.directory_cache_seconds)
     return app

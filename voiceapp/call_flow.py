@@ -23,7 +23,7 @@ the webhooks put in the query of the callback URLs the carrier signs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from voiceapp import bridge, call_records, pin_guard, seats
@@ -64,12 +64,17 @@ class CallState:
     accent: str | None = None  # the dialled number's text-to-speech locale (es-MX), if set
 
 
+# A prompt's placeholders, as (name, value) pairs: a reply is a value, kept and compared
+# whole (the rendered TwiML of a reply is reused; see webhooks.answers).
+Params = tuple[tuple[str, str | int], ...]
+
+
 @dataclass(frozen=True)
 class Line:
     """One sentence to say: a prompt key and its placeholders."""
 
     key: str
-    params: dict[str, object] = field(default_factory=dict)
+    params: Params = ()
     # Said in this language rather than the reply's (the offer of the other language).
     language: Language | None = None
     # A recorded file (path under the media directory) played instead, while it exists.
@@ -85,7 +90,14 @@ class Ask:
 
 @dataclass(frozen=True)
 class Join:
-    room: Room
+    """Into the room's conference on the carrier (see bridge.conference_name)."""
+
+    conference: str
+    capacity: int
+
+    @classmethod
+    def room(cls, room: Room) -> Join:
+        return cls(bridge.conference_name(room), room.capacity)
 
 
 @dataclass(frozen=True)
@@ -159,13 +171,14 @@ async def _on_conference_id(
     if digits == "*":
         language = other_language(state.language)
         return Reply(language, _welcome(language), Ask(replace(state, language=language, quiet=0)))
-    room = await bridge.find_room(digits)
+    walk_in = await seats.walk_in(digits, caller, settings.seat_hold_seconds)
+    room = walk_in.room
     if room is None:
         return await wrong_entry(state, caller, Line("unknown_id"), Outcome.UNKNOWN_ID)
-    if room.pin is not None:
+    if walk_in.reservation is None:
         ask_pin = replace(state, step="ask_pin", tries=0, quiet=0, room_id=room.pk)
         return Reply(state.language, (), Ask(ask_pin))
-    return await _join(room, state.language, caller, settings)
+    return _joined(room, state.language, walk_in.reservation)
 
 
 async def _on_pin(state: CallState, digits: str, caller: Caller, settings: Settings) -> Reply:
@@ -194,19 +207,23 @@ async def wrong_entry(
 
 
 async def _join(room: Room, language: Language, caller: Caller, settings: Settings) -> Reply:
-    reservation = await seats.reserve_seat(
-        room, caller.call_sid, caller.number, settings.seat_hold_seconds
-    )
+    reservation = await seats.reserve_seat(room, caller, settings.seat_hold_seconds)
+    return _joined(room, language, reservation)
+
+
+def _joined(room: Room, language: Language, reservation: seats.Reservation) -> Reply:
+    """In (the seat reserved: the conference), or the room is full (goodbye). The call's
+    outcome is already written, with the seat."""
     if not reservation.admitted:
-        await call_records.set_outcome(caller, Outcome.ROOM_FULL, room)
         return goodbye(language, Line("room_full"))
-    await call_records.set_outcome(caller, Outcome.JOINED, room)
     if reservation.others == 0:
         count_line = Line("first_participant")
     else:
-        count_line = Line("participants", {"count": reservation.others})
-    joining = Line("joining", {"conference_id": room.conference_id}, recording=room.greeting_media)
-    return Reply(language, (joining, count_line), Join(room))
+        count_line = Line("participants", (("count", reservation.others),))
+    joining = Line(
+        "joining", (("conference_id", room.conference_id),), recording=room.greeting_media
+    )
+    return Reply(language, (joining, count_line), Join.room(room))
 
 
 def not_in_service(language: Language) -> Reply:

@@ -4,11 +4,9 @@
 from __future__ import annotations
 
 from starlette.routing import Route
-from twilio.twiml.voice_response import VoiceResponse
 
 from voiceapp import routing
 from voiceapp.voicemail import Message, Recording
-from voiceapp.webhooks import twiml
 from voiceapp.webhooks.endpoint import VoiceRequest, voice_webhook
 from voiceapp.webhooks.state import extension_from, language_from
 from voiceapp.webhooks.voice import caller_of
@@ -18,7 +16,7 @@ RECORDING_URL_MAX = 500
 
 
 @voice_webhook
-async def dial_result(voice: VoiceRequest) -> VoiceResponse:
+async def dial_result(voice: VoiceRequest) -> str:
     reply = await routing.on_dial_result(
         extension_from(voice.query),
         voice.field("DialCallStatus"),
@@ -26,11 +24,11 @@ async def dial_result(voice: VoiceRequest) -> VoiceResponse:
         caller_of(voice),
         voice.settings,
     )
-    return twiml.render(reply, voice.settings)
+    return voice.answer(reply)
 
 
 @voice_webhook
-async def voicemail(voice: VoiceRequest) -> VoiceResponse:
+async def voicemail(voice: VoiceRequest) -> str:
     duration = voice.field("RecordingDuration")
     message = Message(
         extension_number=extension_from(voice.query),
@@ -44,7 +42,7 @@ async def voicemail(voice: VoiceRequest) -> VoiceResponse:
         ),
     )
     reply = await routing.on_message(message, language_from(voice.query))
-    return twiml.render(reply, voice.settings)
+    return voice.answer(reply)
 
 
 routes = [

@@ -6,7 +6,7 @@ from starlette.responses import Response
 from twilio.twiml import TwiML
 from twilio.twiml.voice_response import VoiceResponse
 
-from voiceapp import bridge, ivr_prompts
+from voiceapp import ivr_prompts
 from voiceapp.call_flow import STEPS, Ask, Forward, Hangup, Join, Line, RecordMessage, Reply
 from voiceapp.extensions import is_sip_uri
 from voiceapp.ivr_prompts import Speaker
@@ -23,7 +23,7 @@ def say(parent: TwiML, line: Line, language: Language, speaker: Speaker) -> None
     media mode allows and they are there, else <Say> with the locale's voice. A line that
     carries its own language (the offer of the other one) is heard in it."""
     heard = ivr_prompts.utterance(
-        line.key, line.language or language, line.params, speaker, line.recording
+        line.key, line.language or language, dict(line.params), speaker, line.recording
     )
     if heard.urls:
         for media in heard.urls:
@@ -65,11 +65,10 @@ def render(reply: Reply, settings: Settings, accent: str | None = None) -> Voice
         for line in then.if_silent:
             say(response, line, reply.language, speaker)
     if isinstance(then, Join):
-        room = then.room
         dial = response.dial()
         dial.conference(
-            bridge.conference_name(room),
-            max_participants=room.capacity,
+            then.conference,
+            max_participants=then.capacity,
             start_conference_on_enter=True,
             end_conference_on_exit=False,
             beep=True,

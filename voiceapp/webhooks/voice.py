@@ -40,25 +40,25 @@ async def incoming(voice: VoiceRequest) -> VoiceResponse | str:
     await call_records.set_outcome(caller_of(voice), Outcome.UNMAPPED)
     current = await bridge.get_bridge()
     language = current.default_language if current else Language.FR
-    return twiml.render(call_flow.not_in_service(language), settings)
+    return voice.answer(call_flow.not_in_service(language))
 
 
 @voice_webhook
-async def gather(voice: VoiceRequest) -> VoiceResponse:
+async def gather(voice: VoiceRequest) -> str:
     state = state_from(voice.query)
     digits = voice.digits.rstrip("#")
     if not digits:
         reply = await call_flow.on_silence(state, caller_of(voice))
     else:
         reply = await routing.on_digits(state, digits, caller_of(voice), voice.settings)
-    return twiml.render(reply, voice.settings, state.accent)
+    return voice.answer(reply, state.accent)
 
 
 @voice_webhook
-async def silence(voice: VoiceRequest) -> VoiceResponse:
+async def silence(voice: VoiceRequest) -> str:
     state = state_from(voice.query)
     reply = await call_flow.on_silence(state, caller_of(voice))
-    return twiml.render(reply, voice.settings, state.accent)
+    return voice.answer(reply, state.accent)
 
 
 @voice_webhook
