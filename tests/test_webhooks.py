@@ -12,6 +12,7 @@ from voiceapp.app import create_app
 from voiceapp.emulator import Carrier
 from voiceapp.emulator.inprocess import in_process_carrier
 from voiceapp.settings import Settings
+from voiceapp.webhooks.endpoint import MAX_FIELDS, clean
 from voiceapp.webhooks.signature import HEADER, sign
 
 from .conftest import AUTH_TOKEN, FR_NUMBER, PUBLIC_URL, make_settings
@@ -52,6 +53,16 @@ async def test_unsigned_request_is_refused(client: httpx.AsyncClient, path: str)
 async def test_signature_with_wrong_token_is_refused(client: httpx.AsyncClient) -> None:
     response = await signed_post(client, "/voice/incoming", CALL, token="not-the-token")
     assert response.status_code == 403
+
+
+async def test_a_form_of_more_fields_than_a_carrier_sends_is_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    padded = {**CALL, **{f"Extra{n}": "x" for n in range(MAX_FIELDS)}}
+    response = await signed_post(client, "/voice/incoming", padded)
+    assert response.status_code == 403
+    # The same call without the padding is answered.
+    assert (await signed_post(client, "/voice/incoming", CALL)).status_code == 200
 
 
 async def test_signed_state_cannot_be_changed(client: httpx.AsyncClient) -> None:
@@ -187,3 +198,12 @@ async def test_hold_music_is_served_by_us(client: httpx.AsyncClient) -> None:
     redirect = root.find("Redirect")
     assert redirect is not None
     assert (redirect.text or "").startswith(PUBLIC_URL + "/voice/hold")
+
+
+def test_form_values_lose_control_and_format_characters() -> None:
+    assert clean("  +33612345678 ") == "+33612345678"
+    assert clean("CA12\x0034\t56\x7f") == "CA123456"
+    assert clean("+3361\u202e2345678") == "+33612345678"  # right-to-left override
+    assert clean("Élodie\u200b Martín") == "Élodie Martín"  # zero-width space
+    assert clean("9" * 100) == "9" * 64
+    assert clean(None) == ""

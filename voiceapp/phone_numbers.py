@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 
 from voiceapp.errors import InvalidInput
@@ -36,6 +38,7 @@ def to_e164(raw: str, *, field: str = "number", default_region: str | None = Non
     return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
 
 
+@lru_cache(maxsize=1024)
 def to_e164_or_none(raw: str) -> str | None:
     """The E.164 form of a number a carrier sent, or None when it is not a valid one
     (carriers send "anonymous", "+266696687" and the like for withheld callers)."""

@@ -12,15 +12,18 @@ import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import wraps
+from urllib.parse import parse_qsl
 
-from starlette.datastructures import FormData, QueryParams
+from starlette.datastructures import FormData, QueryParams, UploadFile
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from twilio.twiml.voice_response import VoiceResponse
 
+from voiceapp.call_flow import Reply
 from voiceapp.models import Language
 from voiceapp.settings import Settings
 from voiceapp.webhooks import twiml
+from voiceapp.webhooks.answers import RenderedReplies
 from voiceapp.webhooks.signature import is_signed
 from voiceapp.webhooks.state import language_from
 
@@ -35,8 +38,24 @@ def clean(value: object, limit: int = 64) -> str:
     trimmed, at most `limit` characters."""
     if not isinstance(value, str):
         return ""
+    if value.isascii() and value.isprintable():  # what carriers send: nothing to drop
+        return value.strip()[:limit]
     kept = "".join(ch for ch in value if unicodedata.category(ch)[0] != "C")
     return kept.strip()[:limit]
+
+
+async def read_form(request: Request) -> FormData:
+    """The carrier's form (always application/x-www-form-urlencoded). Parsed with the
+    standard library rather than Starlette's multipart-capable parser, which costs
+    several times more on every webhook. A malformed body gives an empty form: it
+    cannot carry a valid signature either."""
+    try:
+        body = (await request.body()).decode("utf-8", errors="replace")
+        fields = parse_qsl(body, keep_blank_values=True, max_num_fields=MAX_FIELDS)
+    except ValueError:  # more than MAX_FIELDS fields
+        return FormData()
+    pairs: list[tuple[str, str | UploadFile]] = list(fields)
+    return FormData(pairs)
 
 
 @dataclass(frozen=True)
@@ -46,6 +65,14 @@ class VoiceRequest:
     request: Request
     form: FormData
     settings: Settings
+
+    def answer(self, reply: Reply, accent: str | None = None) -> str:
+        """The TwiML for `reply` (said with `accent`), as this worker last rendered it
+        (see webhooks.answers)."""
+        replies: RenderedReplies = self.request.app.state.replies
+        return replies.twiml(
+            (reply, accent), lambda: str(twiml.render(reply, self.settings, accent))
+        )
 
     @property
     def query(self) -> QueryParams:
@@ -81,10 +108,7 @@ def voice_webhook(handler: VoiceHandler) -> Callable[[Request], Awaitable[Respon
     @wraps(handler)
     async def endpoint(request: Request) -> Response:
         settings: Settings = request.app.state.settings
-        try:
-            form = await request.form(max_files=0, max_fields=MAX_FIELDS)
-        except Exception:  # malformed body: it cannot carry a valid signature either
-            form = FormData()
+        form = await read_form(request)
         if not is_signed(request, form, settings.auth_token, settings.public_url):
             log.warning("refused unsigned request to %s", request.url.path)
             return PlainTextResponse("invalid or missing X-Twilio-Signature", status_code=403)

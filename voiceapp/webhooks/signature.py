@@ -23,8 +23,10 @@ def _validator(auth_token: str) -> RequestValidator:
 
 
 def signed_url(request: Request, public_url: str) -> str:
-    query = request.url.query
-    return public_url + request.url.path + (f"?{query}" if query else "")
+    # From the ASGI scope rather than request.url, which builds a whole URL object.
+    path: str = request.scope["path"]
+    query: bytes = request.scope["query_string"]
+    return public_url + path + (f"?{query.decode('latin-1')}" if query else "")
 
 
 def is_signed(request: Request, form: FormData, auth_token: str, public_url: str) -> bool:
