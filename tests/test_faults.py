@@ -178,3 +178,17 @@ async def test_webhooks_delivered_twice_record_one_call(conference: Carrier) -> 
     assert record.duration_seconds == 7
     assert record.extension_number == "800"
     assert await CallRecord.filter(call_sid="CAtwice").count() == 1
+
+
+async def test_a_garbled_call_duration_still_ends_the_call(conference: Carrier) -> None:
+    """A duration that is not plain digits ("²" passes str.isdigit) is ignored: the call
+    still ends, its length taken from our own clock."""
+    status = conference.base_url + "/voice/status"
+    await conference.post(conference.base_url + "/voice/incoming", params("CAsquare"))
+    answer = await conference.post(
+        status, params("CAsquare", CallStatus="completed", CallDuration="²")
+    )
+    assert answer.status_code == 200
+    record = await CallRecord.get(call_sid="CAsquare")
+    assert record.ended_at is not None
+    assert record.duration_seconds == 0
