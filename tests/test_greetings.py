@@ -153,6 +153,21 @@ def test_upload_command_replaces_and_removes_greetings(
     assert not (cli / stored).exists()
 
 
+def test_removing_a_room_or_number_removes_its_recording(
+    cli: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recording = tmp_path / "accueil.wav"
+    recording.write_bytes(pcm_wav())
+    assert main(["prompts", "upload", "--room", "1234", str(recording)]) == 0
+    assert main(["prompts", "upload", "--number", FR_NUMBER, str(recording)]) == 0
+    stored = sorted((cli / "greetings").iterdir())
+    assert [path.name.split("-")[0] for path in stored] == ["number", "room"]
+    assert main(["rooms", "remove", "1234"]) == 0
+    assert main(["numbers", "remove", FR_NUMBER]) == 0
+    assert capsys.readouterr().out.rstrip().endswith(f"removed {FR_NUMBER}")
+    assert list((cli / "greetings").iterdir()) == []
+
+
 @pytest.mark.parametrize(
     ("argv", "error"),
     [

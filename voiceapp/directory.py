@@ -120,10 +120,10 @@ async def update_number(
     return phone_number
 
 
-async def remove_number(raw_number: str) -> str:
+async def remove_number(raw_number: str) -> PhoneNumber:
     phone_number = await get_number(raw_number)
     await phone_number.delete()
-    return phone_number.e164
+    return phone_number
 
 
 async def list_numbers() -> list[PhoneNumber]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import httpx
 
 from voiceapp import bridge, directory
+from voiceapp.media.greetings import replace_greeting
 from voiceapp.models import Bridge, Room
 from voiceapp.settings import Settings
 
+from ..test_greetings import pcm_wav
 from .conftest import Browser, banner, field_error, field_value, notices
 
 PAGE = "/admin/conferences"
@@ -156,7 +158,8 @@ async def test_settings_errors_are_beside_their_fields(
 
 async def test_delete_room_after_confirmation(admin: Browser, site_settings: Settings) -> None:
     await set_up(admin)
-    await bridge.add_room(site_settings, name="Ventes", conference_id="1234")
+    room = await bridge.add_room(site_settings, name="Ventes", conference_id="1234")
+    recording, _ = await replace_greeting(room, pcm_wav(), site_settings)
     confirm = await admin.get("/admin/conferences/rooms/1234/delete")
     assert "Delete room Ventes?" in confirm.text
     assert await Room.exists(conference_id="1234")  # asking is not deleting
@@ -166,6 +169,7 @@ async def test_delete_room_after_confirmation(admin: Browser, site_settings: Set
     assert response.status_code == 303
     assert not await Room.exists(conference_id="1234")
     assert "Room Ventes deleted." in notices((await admin.get(PAGE)).text)
+    assert not (site_settings.media_dir / recording).exists()  # its greeting went with it
 
 
 async def test_deleting_the_server_is_refused_naming_rooms_and_numbers(

@@ -7,8 +7,11 @@ import re
 import httpx
 
 from voiceapp import bridge, extensions
+from voiceapp.media.greetings import replace_greeting
 from voiceapp.models import PhoneNumber
+from voiceapp.settings import Settings
 
+from ..test_greetings import pcm_wav
 from .conftest import Browser, field_error, field_value, notices
 
 PAGE = "/admin/numbers"
@@ -104,15 +107,18 @@ async def test_remap_to_a_missing_extension_shows_the_error_in_that_row(admin: B
     assert await destination("+33180000001") == "800"
 
 
-async def test_remove_a_number_after_confirmation(admin: Browser) -> None:
+async def test_remove_a_number_after_confirmation(admin: Browser, site_settings: Settings) -> None:
     await seed_extensions()
     await add(admin, "+33180000001", "800", "fr")
+    number = await PhoneNumber.get(e164="+33180000001")
+    recording, _ = await replace_greeting(number, pcm_wav(), site_settings)
     confirm = await admin.get("/admin/numbers/+33180000001/delete")
     assert "Remove +33180000001?" in confirm.text
     action = "/admin/numbers/+33180000001/delete"
     assert (await admin.submit(action, action, {})).status_code == 303
     assert not await PhoneNumber.exists()
     assert (await admin.get(action)).status_code == 404
+    assert not (site_settings.media_dir / recording).exists()  # its greeting went with it
 
 
 async def test_page_without_extensions_says_to_make_one(admin: Browser) -> None:

@@ -17,6 +17,7 @@ from voiceapp.admin.labels import CALLER_LANGUAGES, options
 from voiceapp.admin.locale import request_gettext
 from voiceapp.admin.templating import render
 from voiceapp.errors import NotFound
+from voiceapp.media import greetings
 from voiceapp.models import Bridge, Room
 
 PAGE = "admin:conferences"
@@ -162,6 +163,7 @@ def _ask_room(request: Request, room: Room) -> tuple[str, str]:
 
 async def _delete_room(request: Request, room: Room) -> str:
     removed = await bridge.remove_room(room.conference_id)
+    greetings.forget_recording(removed, settings_of(request))
     _ = request_gettext(request)
     return _("Room %(name)s deleted.") % {"name": removed.name}
 

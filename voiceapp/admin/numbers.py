@@ -12,11 +12,13 @@ from voiceapp import directory
 from voiceapp.admin.actions import Deletion, FormPost
 from voiceapp.admin.auth import requires_admin
 from voiceapp.admin.forms import FormState, field_text
+from voiceapp.admin.http import settings_of
 from voiceapp.admin.labels import CALLER_LANGUAGES, destination_options, options
 from voiceapp.admin.locale import request_gettext
 from voiceapp.admin.templating import render
 from voiceapp.errors import VoiceappError
 from voiceapp.extensions import list_extensions
+from voiceapp.media import greetings
 from voiceapp.models import PhoneNumber
 
 PAGE = "admin:numbers"
@@ -106,8 +108,9 @@ def _ask(request: Request, number: PhoneNumber) -> tuple[str, str]:
 
 async def _remove(request: Request, number: PhoneNumber) -> str:
     removed = await directory.remove_number(number.e164)
+    greetings.forget_recording(removed, settings_of(request))
     _ = request_gettext(request)
-    return _("%(number)s removed.") % {"number": removed}
+    return _("%(number)s removed.") % {"number": removed.e164}
 
 
 NUMBER = "/numbers/{number}"

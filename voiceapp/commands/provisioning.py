@@ -8,6 +8,7 @@ import argparse
 from voiceapp import bridge, directory
 from voiceapp.commands.base import Groups, table
 from voiceapp.db import database
+from voiceapp.media import greetings
 from voiceapp.models import Room
 from voiceapp.settings import Settings
 
@@ -129,7 +130,9 @@ async def numbers_list(args: argparse.Namespace, settings: Settings) -> int:
 
 async def numbers_remove(args: argparse.Namespace, settings: Settings) -> int:
     async with database(settings.database_url):
-        print(f"removed {await directory.remove_number(args.number)}")
+        removed = await directory.remove_number(args.number)
+        greetings.forget_recording(removed, settings)
+        print(f"removed {removed.e164}")
     return 0
 
 
@@ -213,5 +216,6 @@ async def rooms_update(args: argparse.Namespace, settings: Settings) -> int:
 async def rooms_remove(args: argparse.Namespace, settings: Settings) -> int:
     async with database(settings.database_url):
         room = await bridge.remove_room(args.conference_id)
+        greetings.forget_recording(room, settings)
         print(f"removed room {room.name!r} ({room.conference_id})")
     return 0

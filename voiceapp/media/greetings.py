@@ -68,6 +68,12 @@ async def replace_greeting(
     return relative, info
 
 
+def forget_recording(removed: Owner, settings: Settings) -> None:
+    """A room or number was deleted: its recording goes too, or every upload would stay on
+    disk for good (the file's name carries the row's id, which nothing reuses)."""
+    _forget(settings.media_dir, removed.greeting_media)
+
+
 async def remove_greeting(owner: Owner, settings: Settings) -> None:
     """Go back to the spoken greeting."""
     previous = owner.greeting_media
