@@ -93,3 +93,20 @@ def test_a_configured_public_url_is_kept(
     environment.setenv("VOICEAPP_PUBLIC_URL", "https://voice.example.com")
     assert main(["serve", "--port", "9001"]) == 0
     assert os.environ["VOICEAPP_PUBLIC_URL"] == "https://voice.example.com"
+
+
+def test_serving_without_a_secret_key_says_the_admin_pages_are_off(
+    environment: pytest.MonkeyPatch,
+    uvicorn_runs: list[dict[str, Any]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    environment.setenv("VOICEAPP_DATABASE_URL", "sqlite://voiceapp.sqlite3")
+    environment.delenv("VOICEAPP_SECRET_KEY", raising=False)
+    assert main(["serve"]) == 0
+    assert "VOICEAPP_SECRET_KEY is not set: the admin pages are off" in caplog.text
+
+    caplog.clear()
+    environment.setenv("VOICEAPP_SECRET_KEY", "k" * 32)
+    get_settings.cache_clear()
+    assert main(["serve"]) == 0
+    assert "VOICEAPP_SECRET_KEY" not in caplog.text

@@ -7,7 +7,6 @@ HTTP only: each handler parses the form, calls the domain module that holds the 
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from starlette.middleware import Middleware
@@ -20,8 +19,6 @@ from starlette.staticfiles import StaticFiles
 from voiceapp.admin import conferences, extensions, live, numbers, session_routes, voicemail
 from voiceapp.admin.headers import SecurityHeaders
 from voiceapp.settings import Settings
-
-log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 SESSION_COOKIE = "voiceapp_admin"
@@ -44,7 +41,6 @@ def mount(settings: Settings) -> Mount:
     workers and change at each restart, and a built-in one would let anyone forge a login.
     """
     if not settings.secret_key:
-        log.warning("VOICEAPP_SECRET_KEY is not set: the admin pages are off")
         return Mount("/admin", routes=[Route("/{path:path}", _disabled)], name="admin")
     return Mount(
         "/admin",

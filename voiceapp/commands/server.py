@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 
 from voiceapp import db
 from voiceapp.commands.base import Groups
 from voiceapp.errors import InvalidInput
 from voiceapp.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
 
 
 def register(groups: Groups) -> None:
@@ -41,6 +44,10 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         raise InvalidInput(
             "SQLite is single-process: --workers > 1 needs VOICEAPP_DATABASE_URL=postgres://..."
         )
+    if not settings.secret_key:
+        # Said when serving, not whenever an app is built: `voiceapp call` builds one
+        # in-process and has no admin pages to offer.
+        log.warning("VOICEAPP_SECRET_KEY is not set: the admin pages are off")
     if "VOICEAPP_PUBLIC_URL" not in os.environ:
         # Nothing says where the carrier calls from: assume it calls this very address (a
         # local test, the emulator's --url), so signatures match the port served here.
