@@ -51,7 +51,10 @@ def provisioned(cli_env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_migrate_is_idempotent(cli_env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(capsys, "migrate")[:2] == (0, "applied voiceapp.0001_initial\n")
+    assert run(capsys, "migrate")[:2] == (
+        0,
+        "applied voiceapp.0001_initial\napplied voiceapp.0002_admin_session_epoch\n",
+    )
     assert run(capsys, "migrate")[:2] == (0, "database is up to date\n")
 
 

@@ -1,12 +1,15 @@
-"""Database configuration: the SQLite durability setting and URL forms."""
+"""Database configuration: the SQLite durability setting, URL forms, and migrating a
+database that holds data."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from tortoise import connections
+from tortoise import Tortoise, connections
+from tortoise.migrations.api import migrate as run_migrate
 
 from voiceapp.db import PooledConnection, database, migrate, tortoise_config
+from voiceapp.models import AdminUser
 
 NORMAL, FULL = 1, 2  # PRAGMA synchronous values
 
@@ -55,3 +58,23 @@ async def test_pooled_postgres_connections_skip_the_reset_but_not_the_rollback(
         async with client.acquire_connection() as again:
             assert not again.is_in_transaction()
             assert await again.fetchval("SELECT pg_backend_pid()") == backend
+
+
+async def test_an_existing_database_gets_the_session_generation_column(database_url: str) -> None:
+    """A database made by 0001 (what every install before it has), with an admin in it:
+    `voiceapp migrate` adds the column, and the existing admin starts at generation 0."""
+    try:
+        await run_migrate(config=tortoise_config(database_url), target="voiceapp.0001_initial")
+    finally:
+        await Tortoise.close_connections()
+    async with database(database_url):
+        # Written as 0001's code would: the model of today has the column already.
+        await connections.get("default").execute_query(
+            "INSERT INTO admin_user (username, password_hash, created_at) "
+            "VALUES ('alice', 'not-a-real-hash', CURRENT_TIMESTAMP)"
+        )
+    assert await migrate(database_url) == ["voiceapp.0002_admin_session_epoch"]
+    async with database(database_url):
+        assert (await AdminUser.get(username="alice")).session_epoch == 0
+        assert (await AdminUser.create(username="bob", password_hash="x")).session_epoch == 0
+    assert await migrate(database_url) == []

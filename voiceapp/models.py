@@ -185,6 +185,11 @@ class AdminUser(Model):
     password_hash = fields.CharField(max_length=255)
     created_at = fields.DatetimeField(auto_now_add=True)
     last_login_at = fields.DatetimeField(null=True)
+    # The generation of this admin's sessions: each session cookie carries the value it
+    # was made under, and only a cookie matching the current one is logged in. Logging
+    # out or changing the password adds one, which ends every session, copies included.
+    # db_default too: the migration adding the column gives the existing admins 0.
+    session_epoch = fields.IntField(default=0, db_default=0)
 
     class Meta:
         table = "admin_user"
