@@ -96,11 +96,15 @@ async def authenticate(username: str, password: str) -> AdminUser | None:
     if not await asyncio.to_thread(_verify, stored, password) or user is None:
         return None
     user.last_login_at = datetime.now(UTC)
+    changed = ["last_login_at"]
     if _hasher.check_needs_rehash(user.password_hash):
         # The hashing parameters were raised since this hash was made: upgrade it now,
         # the only moment the plain password is at hand.
         user.password_hash = await asyncio.to_thread(_hasher.hash, password)
-    await user.save()
+        changed.append("password_hash")
+    # Only these columns: the row was read before the (slow) verification, and writing
+    # it back whole would undo a logout or password change made meanwhile.
+    await user.save(update_fields=changed)
     return user
 
 
