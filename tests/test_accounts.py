@@ -1,4 +1,5 @@
-"""Admin accounts: argon2id hashes, authentication, and upgrading old hashes."""
+"""Admin accounts: argon2id hashes, authentication, upgrading old hashes, and the session
+generation."""
 
 from __future__ import annotations
 
@@ -49,3 +50,14 @@ async def test_rules(orm: None) -> None:
     await accounts.create_admin("alice", PASSWORD)
     with pytest.raises(Conflict, match="already an admin named 'alice'"):
         await accounts.create_admin("alice", PASSWORD)
+
+
+async def test_end_sessions_moves_on_only_from_the_current_generation(orm: None) -> None:
+    alice = await accounts.create_admin("alice", PASSWORD)
+    bob = await accounts.create_admin("bob", PASSWORD)
+    await accounts.end_sessions(alice.pk, 0)
+    assert (await AdminUser.get(id=alice.pk)).session_epoch == 1
+    # A session of generation 0 is over already: it cannot end the new ones.
+    await accounts.end_sessions(alice.pk, 0)
+    assert (await AdminUser.get(id=alice.pk)).session_epoch == 1
+    assert (await AdminUser.get(id=bob.pk)).session_epoch == 0

@@ -15,6 +15,7 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
 
 from voiceapp.errors import Conflict, InvalidInput
 from voiceapp.i18n import N_
@@ -110,3 +111,15 @@ async def authenticate(username: str, password: str) -> AdminUser | None:
 
 async def get_admin(user_id: int) -> AdminUser | None:
     return await AdminUser.get_or_none(id=user_id)
+
+
+async def end_sessions(user_id: int, session_epoch: int) -> None:
+    """End every session of the admin `user_id`, copies included, by moving the account
+    to the next session generation; a session made under an older one is out already.
+
+    Only a current session can do it: a copy of a cookie that was already logged out
+    must not be able to log the admin out again and again.
+    """
+    await AdminUser.filter(id=user_id, session_epoch=session_epoch).update(
+        session_epoch=F("session_epoch") + 1
+    )

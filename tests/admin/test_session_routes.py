@@ -86,7 +86,7 @@ async def test_logout_ends_the_session(admin: Browser) -> None:
     response = await admin.submit("/admin/conferences", "/admin/logout", {})
     assert response.status_code == 303
     assert response.headers["location"] == "https://voice.example.test/admin/login"
-    assert "You are logged out." in (await admin.get("/admin/login")).text
+    assert "You are logged out everywhere" in (await admin.get("/admin/login")).text
     assert (await admin.get("/admin/conferences")).status_code == 303
 
 

@@ -53,9 +53,9 @@ async def login(request: Request) -> Response:
 
 async def logout(request: Request) -> Response:
     await verified_form(request)
-    auth.log_out(request)
+    await auth.end_every_session(request)
     _ = request_gettext(request)
-    flash(request, _("You are logged out."))
+    flash(request, _("You are logged out everywhere: every session of this account has ended."))
     return see_other(request.url_for("admin:login"))
 
 
