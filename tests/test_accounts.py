@@ -1,5 +1,5 @@
-"""Admin accounts: argon2id hashes, authentication, upgrading old hashes, and the session
-generation."""
+"""Admin accounts: argon2id hashes, authentication, upgrading old hashes, new passwords
+and the session generation."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from argon2 import PasswordHasher
 
 from voiceapp import accounts
 from voiceapp.emulator import Carrier
-from voiceapp.errors import Conflict, InvalidInput
+from voiceapp.errors import Conflict, InvalidInput, NotFound
 from voiceapp.models import AdminUser
 
 PASSWORD = "correct horse battery staple"
@@ -50,6 +50,28 @@ async def test_rules(orm: None) -> None:
     await accounts.create_admin("alice", PASSWORD)
     with pytest.raises(Conflict, match="already an admin named 'alice'"):
         await accounts.create_admin("alice", PASSWORD)
+
+
+async def test_set_password_replaces_the_hash_and_ends_the_sessions(orm: None) -> None:
+    user = await accounts.create_admin("alice", PASSWORD)
+    assert user.session_epoch == 0
+    await accounts.set_password("alice", "a brand new passphrase")
+    assert await accounts.authenticate("alice", PASSWORD) is None
+    changed = await accounts.authenticate("alice", "a brand new passphrase")
+    assert changed is not None
+    assert changed.password_hash.startswith("$argon2id$")
+    assert changed.session_epoch == 1
+
+
+async def test_set_password_rules(orm: None) -> None:
+    with pytest.raises(NotFound, match="no admin named 'bob'"):
+        await accounts.set_password("bob", PASSWORD)
+    await accounts.create_admin("alice", PASSWORD)
+    with pytest.raises(InvalidInput, match="at least 10 characters"):
+        await accounts.set_password("alice", "short")
+    unchanged = await AdminUser.get(username="alice")
+    assert unchanged.session_epoch == 0
+    assert await accounts.authenticate("alice", PASSWORD) is not None
 
 
 async def test_end_sessions_moves_on_only_from_the_current_generation(orm: None) -> None:

@@ -17,7 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
-from voiceapp.errors import Conflict, InvalidInput
+from voiceapp.errors import Conflict, InvalidInput, NotFound
 from voiceapp.i18n import N_
 from voiceapp.models import AdminUser
 
@@ -111,6 +111,31 @@ async def authenticate(username: str, password: str) -> AdminUser | None:
 
 async def get_admin(user_id: int) -> AdminUser | None:
     return await AdminUser.get_or_none(id=user_id)
+
+
+async def set_password(username: str, password: str) -> None:
+    """Give the admin `username` a new password, and end every session they have open:
+    whoever logged in with the old one (or holds a copy of such a session) is out."""
+    secret = check_password(password)
+    name = username.strip()
+    # Raised whether the check below or the update (deleted meanwhile) finds no account.
+    missing = NotFound(
+        # Translators: %(name)s is the username, in quotes.
+        N_("there is no admin named %(name)s"),
+        params={"name": repr(name)},
+        field="username",
+    )
+    # Looked up before hashing, which takes tens of milliseconds, to fail fast on a typo.
+    if not await AdminUser.exists(username=name):
+        raise missing
+    password_hash = await asyncio.to_thread(_hasher.hash, secret)
+    # One UPDATE, the generation counted up in the database: the new hash and the end of
+    # the old sessions land together, and a logout at the same moment is not lost.
+    changed = await AdminUser.filter(username=name).update(
+        password_hash=password_hash, session_epoch=F("session_epoch") + 1
+    )
+    if not changed:
+        raise missing
 
 
 async def end_sessions(user_id: int, session_epoch: int) -> None:

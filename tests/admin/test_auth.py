@@ -1,5 +1,5 @@
-"""Sessions end everywhere: a logout ends every session of that admin, copies of the
-cookie included, on any worker."""
+"""Sessions end everywhere: a logout or a new password ends every session of that admin,
+copies of the cookie included, on any worker."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from voiceapp.admin import SESSION_COOKIE
 from voiceapp.admin.auth import EPOCH_KEY
 from voiceapp.settings import Settings
 
-from .conftest import PASSWORD, SECRET_KEY, Browser, notices, open_browser
+from .conftest import PASSWORD, SECRET_KEY, USERNAME, Browser, notices, open_browser
 
 ADMIN_PAGE = "/admin/conferences"
 LOGIN_URL = "https://voice.example.test/admin/login"
@@ -130,3 +130,18 @@ async def test_a_session_from_before_generations_is_sent_to_the_login_page(
             await browser.client.post("/admin/logout", data={"csrf_token": token})
         ).status_code == 303
         assert (await admin.get(ADMIN_PAGE)).status_code == 200
+
+
+async def test_a_new_password_logs_in_the_old_one_does_not_and_sessions_end(
+    admin: Browser, site_settings: Settings
+) -> None:
+    new_password = "a brand new passphrase"
+    async with another_browser(site_settings) as thief:
+        copy_session(admin, thief)
+        await accounts.set_password(USERNAME, new_password)
+        await assert_logged_out(admin)
+        await assert_logged_out(thief)
+        assert (await admin.log_in(password=PASSWORD)).status_code == 400
+        assert (await admin.log_in(password=new_password)).status_code == 303
+        assert (await admin.get(ADMIN_PAGE)).status_code == 200
+        await assert_logged_out(thief)

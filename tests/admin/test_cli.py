@@ -1,4 +1,4 @@
-"""`voiceapp admin create-user`: the first admin account, from the command line."""
+"""`voiceapp admin create-user` and `set-password`: admin accounts, from the command line."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
 
 from voiceapp.commands.admin import read_password
 from voiceapp.db import database
@@ -29,6 +30,11 @@ def voiceapp(db: Path, *args: str, stdin: str = "") -> subprocess.CompletedProce
 async def stored_hash(db: Path, username: str) -> str:
     async with database(f"sqlite://{db}"):
         return (await AdminUser.get(username=username)).password_hash
+
+
+async def stored_account(db: Path, username: str) -> AdminUser:
+    async with database(f"sqlite://{db}"):
+        return await AdminUser.get(username=username)
 
 
 def test_create_user_from_stdin_stores_an_argon2id_hash(tmp_path: Path) -> None:
@@ -75,3 +81,40 @@ def test_interactive_password_is_asked_twice(monkeypatch: pytest.MonkeyPatch) ->
     answers = iter(["first password", "second password"])
     with pytest.raises(InvalidInput, match="the two passwords differ"):
         read_password(from_stdin=False)
+
+
+def test_set_password_from_stdin_replaces_the_password_and_ends_the_sessions(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "cli.sqlite3"
+    voiceapp(db, "migrate")
+    old, new = "the first long password", "the second long password"
+    voiceapp(db, "admin", "create-user", "alice", "--password-stdin", stdin=old + "\n")
+    done = voiceapp(db, "admin", "set-password", "alice", "--password-stdin", stdin=new + "\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "changed the password of admin 'alice'; their sessions are ended\n"
+    assert new not in done.stdout + done.stderr
+    account = asyncio.run(stored_account(db, "alice"))
+    assert account.session_epoch == 1
+    assert account.password_hash.startswith("$argon2id$")
+    assert PasswordHasher().verify(account.password_hash, new)
+    with pytest.raises(VerificationError):
+        PasswordHasher().verify(account.password_hash, old)
+
+
+def test_set_password_errors_are_one_line_and_fail(tmp_path: Path) -> None:
+    db = tmp_path / "cli.sqlite3"
+    voiceapp(db, "migrate")
+    good = "a long enough password\n"
+    unknown = voiceapp(db, "admin", "set-password", "bob", "--password-stdin", stdin=good)
+    assert unknown.returncode == 1
+    assert unknown.stderr == "voiceapp: error: there is no admin named 'bob'\n"
+    assert unknown.stdout == ""
+    voiceapp(db, "admin", "create-user", "alice", "--password-stdin", stdin=good)
+    short = voiceapp(db, "admin", "set-password", "alice", "--password-stdin", stdin="short\n")
+    assert short.returncode == 1
+    assert short.stderr == "voiceapp: error: password must be at least 10 characters\n"
+    no_terminal = voiceapp(db, "admin", "set-password", "alice", stdin=good)
+    assert no_terminal.returncode == 1
+    assert "use --password-stdin" in no_terminal.stderr
+    assert asyncio.run(stored_account(db, "alice")).session_epoch == 0  # nothing changed

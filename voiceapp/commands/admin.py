@@ -1,4 +1,4 @@
-"""`voiceapp admin create-user`: make an account for the admin pages."""
+"""`voiceapp admin create-user` / `set-password`: the accounts for the admin pages."""
 
 from __future__ import annotations
 
@@ -28,6 +28,18 @@ def register(groups: Groups) -> None:
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     create.set_defaults(handler=create_user)
+    change = actions.add_parser(
+        "set-password",
+        help="change an admin's password and end their sessions",
+        description="Give an admin account a new password, read as for create-user, and "
+        "log that admin out everywhere: a session opened with the old password, or a "
+        "copy of its cookie, no longer opens the admin pages.",
+    )
+    change.add_argument("username")
+    change.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    change.set_defaults(handler=set_password)
 
 
 def read_password(from_stdin: bool) -> str:
@@ -52,4 +64,15 @@ async def create_user(args: argparse.Namespace, settings: Settings) -> int:
         print(
             "note: set VOICEAPP_SECRET_KEY before serving the admin pages; they are off without it"
         )
+    return 0
+
+
+async def set_password(args: argparse.Namespace, settings: Settings) -> int:
+    password = read_password(args.password_stdin)
+    # Checked before the database is opened, as create-user does: a refused password
+    # fails fast, and says so before anything could be changed.
+    accounts.check_password(password)
+    async with database(settings.database_url):
+        await accounts.set_password(args.username, password)
+    print(f"changed the password of admin {args.username.strip()!r}; their sessions are ended")
     return 0
