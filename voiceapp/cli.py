@@ -20,6 +20,9 @@ from voiceapp.errors import VoiceappError
 from voiceapp.settings import SettingsError, get_settings
 
 EXIT_ERROR = 1
+# How each database says a table or column is missing: a migration not applied yet (a
+# new column comes with an upgrade). PostgreSQL says "does not exist" for both.
+NOT_MIGRATED_SIGNS = ("no such table", "no such column", "has no column named", "does not exist")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # tortoise names the field and quotes the value, which may span lines.
         return _fail(f"value refused by the database: {' '.join(str(error).split())}")
     except OperationalError as error:
-        if "no such table" in str(error) or "does not exist" in str(error):
+        if any(sign in str(error) for sign in NOT_MIGRATED_SIGNS):
             return _fail("the database is not migrated yet: run 'voiceapp migrate' first")
         return _fail(f"database error: {error}")
     except (DBConnectionError, ConnectionError, OSError) as error:

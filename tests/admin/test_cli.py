@@ -5,16 +5,20 @@ from __future__ import annotations
 import asyncio
 import getpass
 import os
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
+from tortoise import Tortoise
+from tortoise.migrations.api import migrate
 
 from voiceapp.commands.admin import read_password
-from voiceapp.db import database
+from voiceapp.db import database, tortoise_config
 from voiceapp.errors import InvalidInput
 from voiceapp.models import AdminUser
 
@@ -118,3 +122,28 @@ def test_set_password_errors_are_one_line_and_fail(tmp_path: Path) -> None:
     assert no_terminal.returncode == 1
     assert "use --password-stdin" in no_terminal.stderr
     assert asyncio.run(stored_account(db, "alice")).session_epoch == 0  # nothing changed
+
+
+async def migrate_to_0001(db: Path) -> None:
+    try:
+        await migrate(config=tortoise_config(f"sqlite://{db}"), target="voiceapp.0001_initial")
+    finally:
+        await Tortoise.close_connections()
+
+
+def test_an_upgrade_not_migrated_yet_says_to_migrate(tmp_path: Path) -> None:
+    """New code on a database without the session generation column yet."""
+    db = tmp_path / "cli.sqlite3"
+    asyncio.run(migrate_to_0001(db))
+    with closing(sqlite3.connect(db)) as connection, connection:
+        connection.execute(
+            "INSERT INTO admin_user (username, password_hash, created_at) "
+            "VALUES ('alice', 'not-a-real-hash', CURRENT_TIMESTAMP)"
+        )
+    good = "a long enough password\n"
+    for action, name in (("create-user", "bob"), ("set-password", "alice")):
+        done = voiceapp(db, "admin", action, name, "--password-stdin", stdin=good)
+        assert done.returncode == 1
+        assert done.stderr == (
+            "voiceapp: error: the database is not migrated yet: run 'voiceapp migrate' first\n"
+        )
