@@ -37,6 +37,17 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
 
 
+# Where make_settings puts media (greetings, rendered prompts) unless a test says: a
+# directory of the test's own, never the checkout's selfhost_media/ (the default).
+_media_dir: Path | None = None
+
+
+@pytest.fixture(autouse=True)
+def media_outside_the_checkout(tmp_path: Path) -> None:
+    global _media_dir
+    _media_dir = tmp_path / "media"
+
+
 @pytest.fixture(autouse=True)
 def fresh_query_cache() -> None:
     """Tortoise caches each model's INSERT/DELETE SQL by connection *name*, not dialect, so
@@ -88,6 +99,8 @@ def make_settings(database_url: str, **overrides: str) -> Settings:
         # Tests change mappings and call at once; test_answers.py covers the cache itself.
         "VOICEAPP_DIRECTORY_CACHE_SECONDS": "0",
     }
+    if _media_dir is not None:
+        env["VOICEAPP_MEDIA_DIR"] = str(_media_dir)
     env.update(overrides)
     return load_settings(env)
 
