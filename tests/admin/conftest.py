@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,7 +75,10 @@ class Browser:
         )
 
 
+@asynccontextmanager
 async def open_browser(settings: Settings) -> AsyncIterator[Browser]:
+    """A browser on its own app (a worker) of `settings`' database, closed on the way out
+    even when a test fails inside it."""
     app = create_app(settings)
     transport = httpx.ASGITransport(app=app)
     async with (
@@ -93,7 +97,7 @@ def site_settings(settings: Settings) -> Settings:
 @pytest.fixture
 async def visitor(site_settings: Settings) -> AsyncIterator[Browser]:
     """Someone with a browser and no session; an admin account exists."""
-    async for browser in open_browser(site_settings):
+    async with open_browser(site_settings) as browser:
         await accounts.create_admin(USERNAME, PASSWORD)
         yield browser
 

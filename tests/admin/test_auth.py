@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 from base64 import b64decode, b64encode
-from collections.abc import AsyncIterator
-from contextlib import aclosing, asynccontextmanager
 
 from itsdangerous import TimestampSigner
 
@@ -19,17 +17,6 @@ from .conftest import PASSWORD, SECRET_KEY, USERNAME, Browser, notices, open_bro
 
 ADMIN_PAGE = "/admin/conferences"
 LOGIN_URL = "https://voice.example.test/admin/login"
-
-
-@asynccontextmanager
-async def another_browser(settings: Settings) -> AsyncIterator[Browser]:
-    """A second browser, on a second worker (its own app) of the same database. Closed
-    at once even when the test fails: a bare `async for` over open_browser leaves that
-    app running after a failed assert, and the next test hangs."""
-    async with aclosing(open_browser(settings)) as browsers:
-        async for browser in browsers:
-            yield browser
-            return
 
 
 def session_cookie(browser: Browser) -> str:
@@ -67,7 +54,7 @@ async def log_out(browser: Browser) -> None:
 async def test_a_cookie_copied_before_logout_is_logged_out_after(
     admin: Browser, site_settings: Settings
 ) -> None:
-    async with another_browser(site_settings) as thief:
+    async with open_browser(site_settings) as thief:
         copy_session(admin, thief)
         assert (await thief.get(ADMIN_PAGE)).status_code == 200
         await log_out(admin)
@@ -79,7 +66,7 @@ async def test_a_logout_ends_every_session_of_that_admin_only(
     admin: Browser, site_settings: Settings
 ) -> None:
     await accounts.create_admin("bob", PASSWORD)
-    async with another_browser(site_settings) as laptop, another_browser(site_settings) as bobs:
+    async with open_browser(site_settings) as laptop, open_browser(site_settings) as bobs:
         assert (await laptop.log_in()).status_code == 303
         assert (await bobs.log_in(username="bob")).status_code == 303
         await log_out(laptop)
@@ -105,7 +92,7 @@ async def test_logging_in_again_after_a_logout_works(admin: Browser) -> None:
 async def test_a_copy_from_an_ended_session_cannot_log_the_admin_out_again(
     admin: Browser, site_settings: Settings
 ) -> None:
-    async with another_browser(site_settings) as thief:
+    async with open_browser(site_settings) as thief:
         copy_session(admin, thief)
         stolen_token = await thief.token("/admin/login")  # the old session's CSRF token
         await log_out(admin)
@@ -119,7 +106,7 @@ async def test_a_session_from_before_generations_is_sent_to_the_login_page(
     admin: Browser, site_settings: Settings
 ) -> None:
     old_format = without_generation(session_cookie(admin))
-    async with another_browser(site_settings) as browser:
+    async with open_browser(site_settings) as browser:
         browser.client.cookies.set(SESSION_COOKIE, old_format, path="/admin")
         response = await browser.get(ADMIN_PAGE)
         assert response.status_code == 303
@@ -136,7 +123,7 @@ async def test_a_new_password_logs_in_the_old_one_does_not_and_sessions_end(
     admin: Browser, site_settings: Settings
 ) -> None:
     new_password = "a brand new passphrase"
-    async with another_browser(site_settings) as thief:
+    async with open_browser(site_settings) as thief:
         copy_session(admin, thief)
         await accounts.set_password(USERNAME, new_password)
         await assert_logged_out(admin)

@@ -60,7 +60,7 @@ async def test_cookie_is_not_secure_on_a_plain_http_public_url(site_settings: Se
     settings = admin_settings(
         site_settings.database_url, VOICEAPP_PUBLIC_URL="http://127.0.0.1:8000"
     )
-    async for browser in open_browser(settings):
+    async with open_browser(settings) as browser:
         response = await browser.get("/admin/login")
         cookie = response.headers["set-cookie"].lower()
         assert "httponly" in cookie
@@ -121,7 +121,7 @@ async def test_login_is_rate_limited_per_username_across_workers(
     assert refused.status_code == 429
     assert "Too many failed logins" in banner(refused.text)
     # Another worker (another app on the same database) refuses too: no process memory.
-    async for other_worker in open_browser(site_settings):
+    async with open_browser(site_settings) as other_worker:
         assert (await other_worker.log_in()).status_code == 429
 
 
@@ -131,7 +131,7 @@ async def test_login_is_rate_limited_per_address(visitor: Browser, site_settings
         VOICEAPP_LOGIN_MAX_FAILURES="100",
         VOICEAPP_LOGIN_MAX_FAILURES_PER_ADDRESS="3",
     )
-    async for browser in open_browser(settings):
+    async with open_browser(settings) as browser:
         for name in ("bob", "carol", "dave"):
             assert (await browser.log_in(username=name, password="guess")).status_code == 400
         assert (await browser.log_in()).status_code == 429
@@ -181,7 +181,7 @@ async def test_security_headers(visitor: Browser) -> None:
 
 
 async def test_admin_pages_are_off_without_a_secret_key(settings: Settings) -> None:
-    async for browser in open_browser(settings):
+    async with open_browser(settings) as browser:
         response = await browser.get("/admin/login")
         assert response.status_code == 503
         assert "VOICEAPP_SECRET_KEY" in response.text
