@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
 
 from voiceapp.cli import main
+from voiceapp.db import migrate
 from voiceapp.settings import get_settings
 
 
@@ -21,6 +23,20 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]
     get_settings.cache_clear()
     yield monkeypatch
     get_settings.cache_clear()
+
+
+@pytest.fixture
+async def sqlite_url(tmp_path: Path) -> str:
+    """A migrated SQLite database: serve refuses an unmigrated one."""
+    url = f"sqlite://{tmp_path}/voiceapp.sqlite3"
+    await migrate(url)
+    return url
+
+
+@pytest.fixture
+async def migrated_postgres_url(postgres_url: str) -> str:
+    await migrate(postgres_url)
+    return postgres_url
 
 
 @pytest.fixture
@@ -39,8 +55,9 @@ def test_several_workers_on_sqlite_are_refused(
     environment: pytest.MonkeyPatch,
     uvicorn_runs: list[dict[str, Any]],
     capsys: pytest.CaptureFixture[str],
+    sqlite_url: str,
 ) -> None:
-    environment.setenv("VOICEAPP_DATABASE_URL", "sqlite://voiceapp.sqlite3")
+    environment.setenv("VOICEAPP_DATABASE_URL", sqlite_url)
     assert main(["serve", "--workers", "2"]) == 1
     error = capsys.readouterr().err
     assert error.startswith("voiceapp: error: SQLite is single-process")
@@ -57,17 +74,17 @@ def test_zero_workers_is_refused(
 
 
 def test_one_worker_on_sqlite_is_served(
-    environment: pytest.MonkeyPatch, uvicorn_runs: list[dict[str, Any]]
+    environment: pytest.MonkeyPatch, uvicorn_runs: list[dict[str, Any]], sqlite_url: str
 ) -> None:
-    environment.setenv("VOICEAPP_DATABASE_URL", "sqlite://voiceapp.sqlite3")
+    environment.setenv("VOICEAPP_DATABASE_URL", sqlite_url)
     assert main(["serve"]) == 0
     assert [run["workers"] for run in uvicorn_runs] == [1]
 
 
 def test_workers_on_postgres_use_the_app_factory(
-    environment: pytest.MonkeyPatch, uvicorn_runs: list[dict[str, Any]]
+    environment: pytest.MonkeyPatch, uvicorn_runs: list[dict[str, Any]], migrated_postgres_url: str
 ) -> None:
-    environment.setenv("VOICEAPP_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/db")
+    environment.setenv("VOICEAPP_DATABASE_URL", migrated_postgres_url)
     assert main(["serve", "--host", "127.0.0.2", "--port", "9000", "--workers", "4"]) == 0
     (run,) = uvicorn_runs
     # Each worker process imports the factory and builds its own app and database pool.
@@ -77,19 +94,19 @@ def test_workers_on_postgres_use_the_app_factory(
 
 
 def test_public_url_defaults_to_the_address_served(
-    environment: pytest.MonkeyPatch, uvicorn_runs: list[dict[str, Any]]
+    environment: pytest.MonkeyPatch, uvicorn_runs: list[dict[str, Any]], sqlite_url: str
 ) -> None:
     """With no VOICEAPP_PUBLIC_URL, the carrier is taken to call this very address, so
     signatures made for `--url http://127.0.0.1:PORT` match."""
-    environment.setenv("VOICEAPP_DATABASE_URL", "sqlite://voiceapp.sqlite3")
+    environment.setenv("VOICEAPP_DATABASE_URL", sqlite_url)
     assert main(["serve", "--host", "0.0.0.0", "--port", "9001"]) == 0  # noqa: S104
     assert os.environ["VOICEAPP_PUBLIC_URL"] == "http://127.0.0.1:9001"
 
 
 def test_a_configured_public_url_is_kept(
-    environment: pytest.MonkeyPatch, uvicorn_runs: list[dict[str, Any]]
+    environment: pytest.MonkeyPatch, uvicorn_runs: list[dict[str, Any]], sqlite_url: str
 ) -> None:
-    environment.setenv("VOICEAPP_DATABASE_URL", "sqlite://voiceapp.sqlite3")
+    environment.setenv("VOICEAPP_DATABASE_URL", sqlite_url)
     environment.setenv("VOICEAPP_PUBLIC_URL", "https://voice.example.com")
     assert main(["serve", "--port", "9001"]) == 0
     assert os.environ["VOICEAPP_PUBLIC_URL"] == "https://voice.example.com"
@@ -99,8 +116,9 @@ def test_serving_without_a_secret_key_says_the_admin_pages_are_off(
     environment: pytest.MonkeyPatch,
     uvicorn_runs: list[dict[str, Any]],
     caplog: pytest.LogCaptureFixture,
+    sqlite_url: str,
 ) -> None:
-    environment.setenv("VOICEAPP_DATABASE_URL", "sqlite://voiceapp.sqlite3")
+    environment.setenv("VOICEAPP_DATABASE_URL", sqlite_url)
     environment.delenv("VOICEAPP_SECRET_KEY", raising=False)
     assert main(["serve"]) == 0
     assert "VOICEAPP_SECRET_KEY is not set: the admin pages are off" in caplog.text
@@ -110,3 +128,18 @@ def test_serving_without_a_secret_key_says_the_admin_pages_are_off(
     get_settings.cache_clear()
     assert main(["serve"]) == 0
     assert "VOICEAPP_SECRET_KEY" not in caplog.text
+
+
+def test_an_unmigrated_database_is_refused_in_one_line(
+    environment: pytest.MonkeyPatch,
+    uvicorn_runs: list[dict[str, Any]],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    environment.setenv("VOICEAPP_DATABASE_URL", f"sqlite://{tmp_path}/new.sqlite3")
+    assert main(["serve"]) == 1
+    error = capsys.readouterr().err
+    assert (
+        error == "voiceapp: error: the database is not migrated yet: run 'voiceapp migrate' first\n"
+    )
+    assert uvicorn_runs == []

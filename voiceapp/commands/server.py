@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 
@@ -44,6 +45,8 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         raise InvalidInput(
             "SQLite is single-process: --workers > 1 needs VOICEAPP_DATABASE_URL=postgres://..."
         )
+    # Checked once here rather than failing every webhook with the apology.
+    asyncio.run(db.require_migrated(settings.database_url))
     if not settings.secret_key:
         # Said when serving, not whenever an app is built: `voiceapp call` builds one
         # in-process and has no admin pages to offer.
