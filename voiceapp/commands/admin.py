@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from collections.abc import Awaitable, Callable
 
 from voiceapp import accounts
 from voiceapp.commands.base import Groups
@@ -16,30 +17,40 @@ from voiceapp.settings import Settings
 def register(groups: Groups) -> None:
     parser = groups.add_parser("admin", help="accounts for the admin web pages")
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    create = actions.add_parser(
+    _account_action(
+        actions,
         "create-user",
+        create_user,
         help="create an admin account",
         description="Create an admin account. The password is read from standard input "
         "with --password-stdin, otherwise asked for twice at the terminal; it is never "
         "taken as an argument, where it would end up in shell history and `ps`.",
     )
-    create.add_argument("username")
-    create.add_argument(
-        "--password-stdin", action="store_true", help="read the password from standard input"
-    )
-    create.set_defaults(handler=create_user)
-    change = actions.add_parser(
+    _account_action(
+        actions,
         "set-password",
+        set_password,
         help="change an admin's password and end their sessions",
         description="Give an admin account a new password, read as for create-user, and "
         "log that admin out everywhere: a session opened with the old password, or a "
         "copy of its cookie, no longer opens the admin pages.",
     )
-    change.add_argument("username")
-    change.add_argument(
+
+
+# A command's coroutine: what `voiceapp` runs with the parsed arguments and the settings.
+Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+
+
+def _account_action(
+    actions: Groups, name: str, handler: Handler, *, help: str, description: str
+) -> None:
+    """An action on one account that takes a password, read the one safe way."""
+    action = actions.add_parser(name, help=help, description=description)
+    action.add_argument("username")
+    action.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
-    change.set_defaults(handler=set_password)
+    action.set_defaults(handler=handler)
 
 
 def read_password(from_stdin: bool) -> str:
