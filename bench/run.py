@@ -1,6 +1,7 @@
 """voiceapp's webhooks next to a bare Starlette baseline, on SQLite and on PostgreSQL.
 
     python -m bench.run [--duration 10] [--connections 50] [--backends sqlite,postgres]
+                        [--warmup 3] [--tool auto|wrk|python]
 
 It starts each server for real (uvicorn, one worker), replays pre-signed carrier
 webhooks with wrk (or a Python client when wrk is not installed) and prints req/s,
@@ -81,6 +82,9 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
     parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument(
+        "--warmup", type=float, default=WARMUP_SECONDS, help="seconds of warm-up before each"
+    )
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument(
         "--postgres-url",
@@ -134,7 +138,7 @@ async def measure(
     with tempfile.TemporaryDirectory(prefix="voiceapp-bench-") as scratch:
         warm = Path(scratch, "warm")
         write_requests(warm, target_url, WARMUP_REQUESTS, lambda i: params(WARMUP_OFFSET + i))
-        await run_load(target_url, warm, args.connections, WARMUP_SECONDS, tool=args.tool)
+        await run_load(target_url, warm, args.connections, args.warmup, tool=args.tool)
         count = int(args.duration * REQUESTS_PER_SECOND)
         timed = write_requests(Path(scratch, "timed"), target_url, count, params)
         return await run_load(target_url, timed, args.connections, args.duration, tool=args.tool)
