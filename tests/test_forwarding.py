@@ -91,3 +91,11 @@ async def test_database_failure_while_saving_a_message_apologises(office: Carrie
     root = parse(response.content)
     assert verbs(root) == ["Say", "Hangup"]
     assert "problème technique" in (root.findtext("Say") or "")
+
+
+async def test_a_garbled_recording_duration_still_keeps_the_message(office: Carrier) -> None:
+    """ "²" passes str.isdigit() but not int(): the message is kept, its length unknown (0)."""
+    response = await office.post(PUBLIC_URL + VOICEMAIL, {**RECORDED, "RecordingDuration": "²"})
+    assert verbs(parse(response.content)) == SAVED
+    message = await Voicemail.get(call_sid=RECORDED["CallSid"])
+    assert message.duration_seconds == 0

@@ -44,6 +44,10 @@ def clean(value: object, limit: int = 64) -> str:
     return kept.strip()[:limit]
 
 
+def whole_number(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
 async def read_form(request: Request) -> FormData:
     """The carrier's form (always application/x-www-form-urlencoded). Parsed with the
     standard library rather than Starlette's multipart-capable parser, which costs
@@ -80,6 +84,11 @@ class VoiceRequest:
 
     def field(self, name: str, limit: int = 64) -> str:
         return clean(self.form.get(name), limit)
+
+    def whole_number(self, name: str) -> int | None:
+        """A field of plain ASCII digits ("42") as a number, else None: str.isdigit()
+        alone also admits "²", which int() refuses."""
+        return whole_number(self.field(name))
 
     @property
     def call_sid(self) -> str:

@@ -29,7 +29,6 @@ async def dial_result(voice: VoiceRequest) -> str:
 
 @voice_webhook
 async def voicemail(voice: VoiceRequest) -> str:
-    duration = voice.field("RecordingDuration")
     message = Message(
         extension_number=extension_from(voice.query),
         call_sid=voice.call_sid,
@@ -38,7 +37,7 @@ async def voicemail(voice: VoiceRequest) -> str:
         recording=Recording(
             url=voice.field("RecordingUrl", RECORDING_URL_MAX),
             sid=voice.field("RecordingSid"),
-            duration_seconds=int(duration) if duration.isdigit() else 0,
+            duration_seconds=voice.whole_number("RecordingDuration") or 0,
         ),
     )
     reply = await routing.on_message(message, language_from(voice.query))

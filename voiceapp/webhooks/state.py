@@ -38,7 +38,7 @@ def accent_from(query: Mapping[str, str]) -> str | None:
 
 
 def _small_int(raw: str | None, default: int = 0) -> int:
-    if raw is None or not raw.isdigit() or len(raw) > 6:
+    if raw is None or not raw.isascii() or not raw.isdigit() or len(raw) > 6:
         return default
     return int(raw)
 

@@ -18,12 +18,6 @@ from voiceapp.webhooks.state import accent_from, language_from, state_from
 CALL_OVER = {"completed", "busy", "failed", "no-answer", "canceled"}
 
 
-def seconds(field: str) -> int | None:
-    """A carrier's duration field ("42"), or None when it is not plain ASCII digits:
-    str.isdigit() also admits "²", which int() refuses."""
-    return int(field) if field.isascii() and field.isdigit() else None
-
-
 def caller_of(voice: VoiceRequest) -> Caller:
     return Caller(call_sid=voice.call_sid, number=voice.caller, called=voice.called)
 
@@ -83,7 +77,7 @@ async def conference_status(voice: VoiceRequest) -> VoiceResponse:
 async def call_status(voice: VoiceRequest) -> VoiceResponse:
     if voice.field("CallStatus") in CALL_OVER:
         await seats.release_seat(voice.call_sid)
-        await call_records.end_call(caller_of(voice), seconds(voice.field("CallDuration")))
+        await call_records.end_call(caller_of(voice), voice.whole_number("CallDuration"))
     return VoiceResponse()
 
 
