@@ -52,8 +52,10 @@ WARMUP_OFFSET = 10**9  # the warm-up's requests: CallSids the measurement never 
 # makes the server wait its turn for the write lock, so not more often than needed (at
 # 2.5k reservations/s, 125 of the room's 250 seats fill between two sweeps).
 SWEEP_EVERY = 0.05
-# Pre-signed requests per second of measurement: above any rate one worker reaches here.
-REQUESTS_PER_SECOND = 8000
+# Pre-signed requests for the measurement: this many times what the warm-up's rate
+# would send (machines here differ fourfold), and never fewer than the floor.
+SIGNED_MARGIN = 1.5
+SIGNED_FLOOR = 10_000
 
 INCOMING_TARGET = 0.25
 INCOMING_P99_MS = 20.0
@@ -138,8 +140,8 @@ async def measure(
     with tempfile.TemporaryDirectory(prefix="voiceapp-bench-") as scratch:
         warm = Path(scratch, "warm")
         write_requests(warm, target_url, WARMUP_REQUESTS, lambda i: params(WARMUP_OFFSET + i))
-        await run_load(target_url, warm, args.connections, args.warmup, tool=args.tool)
-        count = int(args.duration * REQUESTS_PER_SECOND)
+        warmed = await run_load(target_url, warm, args.connections, args.warmup, tool=args.tool)
+        count = max(SIGNED_FLOOR, int(warmed.rate * args.duration * SIGNED_MARGIN))
         timed = write_requests(Path(scratch, "timed"), target_url, count, params)
         return await run_load(target_url, timed, args.connections, args.duration, tool=args.tool)
 
