@@ -47,6 +47,7 @@ T = TypeVar("T")
 PATIENCE = (0.0, 0.001, 0.002, 0.005, 0.01)
 GIVE_UP_AFTER = 5.0
 CHECKPOINT_EVERY = 500
+CHECKPOINT = "PRAGMA wal_checkpoint(PASSIVE)"
 
 # One inline connection per database file, for this process.
 _connections: dict[str, InlineConnection] = {}
@@ -65,11 +66,12 @@ class InlineConnection:
         self.connection.execute("PRAGMA wal_autocheckpoint=0")
         self.commits = 0
         self._checkpoint: asyncio.Task[None] | None = None
+        self._held: asyncio.Future[None] | None = None  # writes wait while it is set
 
     async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        if self._checkpoint is not None:
-            # Shielded: a caller who hangs up meanwhile must not cancel the checkpoint.
-            await asyncio.shield(self._checkpoint)
+        if self._held is not None:
+            # Shielded: a caller who hangs up meanwhile must not cancel the others' wait.
+            await asyncio.shield(self._held)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + GIVE_UP_AFTER
         tries = 0
@@ -91,16 +93,29 @@ class InlineConnection:
             self._checkpoint = asyncio.create_task(self._run_checkpoint())
 
     async def _run_checkpoint(self) -> None:
+        """Two passes on the ORM's thread. The first copies back nearly all of the WAL and
+        pays for the disk syncs while this connection goes on writing; the second, with
+        its writes held, copies the little they added meanwhile. Then the whole WAL is in
+        the database file and the next commit starts it over."""
         try:
-            await self.client.execute_script("PRAGMA wal_checkpoint(PASSIVE)")
+            await self.client.execute_script(CHECKPOINT)
+            self._held = asyncio.get_running_loop().create_future()
+            await self.client.execute_script(CHECKPOINT)
         except Exception:  # the next one will try again; nothing is lost meanwhile
             log.exception("WAL checkpoint failed")
         finally:
+            self._release()
             self._checkpoint = None
+
+    def _release(self) -> None:
+        if self._held is not None:
+            self._held.set_result(None)
+            self._held = None
 
     def close(self) -> None:
         if self._checkpoint is not None:
             self._checkpoint.cancel()
+        self._release()
         self.connection.close()
 
 
