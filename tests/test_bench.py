@@ -43,7 +43,11 @@ def test_the_benchmark_reports_every_measurement() -> None:
     rows = {" ".join(m["name"].split()): m for m in map(ROW.match, lines) if m}
     expected = ["baseline (constant TwiML)"]
     for backend in backends.split(","):
-        expected += [f"{backend} POST /voice/incoming", f"{backend} seat reservation"]
+        expected += [
+            f"{backend} POST /voice/incoming",
+            f"{backend} seat reservation",
+            f"{backend} seat, all in one room",
+        ]
     assert list(rows) == expected, done.stdout
     assert all(int(row["rate"]) > 0 for row in rows.values()), done.stdout
     assert "failed requests" not in done.stdout
