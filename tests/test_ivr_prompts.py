@@ -8,7 +8,7 @@ import pytest
 from voiceapp import i18n
 from voiceapp.ivr_prompts import PROMPTS, Speaker, text, utterance
 from voiceapp.ivr_prompts.catalog import PLACEHOLDERS
-from voiceapp.ivr_prompts.clips import PLACEHOLDER, catalog_clips, line_clips
+from voiceapp.ivr_prompts.clips import PLACEHOLDER, Clip, catalog_clips, line_clips
 from voiceapp.ivr_prompts.voices import espeak_voice
 from voiceapp.models import Language
 from voiceapp.settings import SettingsError, load_settings
@@ -49,6 +49,39 @@ def test_participant_count_uses_each_languages_plural_forms() -> None:
     )
     assert text("participants", Language.ES, {"count": 2}) == (
         "Ya hay 2 participantes en la conferencia."
+    )
+
+
+@pytest.mark.parametrize(
+    ("count", "said"),
+    [
+        (21, "veintiún"),
+        (31, "treinta y un"),
+        (101, "ciento un"),
+        (121, "ciento veintiún"),
+        (241, "doscientos cuarenta y un"),
+        (11, "11"),  # "once": nothing to shorten
+        (111, "111"),
+        (22, "22"),
+    ],
+)
+def test_spanish_counts_ending_in_one_agree_with_participantes(count: int, said: str) -> None:
+    # A speaker says "veintiún participantes"; espeak-ng reads "21" as "veintiuno".
+    assert text("participants", Language.ES, {"count": count}) == (
+        f"Ya hay {said} participantes en la conferencia."
+    )
+    clips = line_clips("participants", Language.ES, {"count": count}, numbers=250)
+    assert clips is not None
+    assert [clip.text for clip in clips if clip.name == f"number-{count}"] == [said]
+    assert Clip(f"number-{count}", said) in catalog_clips(Language.ES, numbers=250)
+
+
+def test_the_digit_one_stays_uno_and_french_counts_stay_digits() -> None:
+    clips = line_clips("joining", Language.ES, {"conference_id": "21"}, numbers=250)
+    assert clips is not None
+    assert [(clip.name, clip.text) for clip in clips[1:]] == [("number-2", "2"), ("number-1", "1")]
+    assert text("participants", Language.FR, {"count": 21}) == (
+        "Il y a déjà 21 participants dans la conférence."  # espeak-ng: "vingt et un"
     )
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from voiceapp.ivr_prompts import messages
 from voiceapp.ivr_prompts.catalog import PLACEHOLDERS, PROMPTS
-from voiceapp.ivr_prompts.speech import count_of
+from voiceapp.ivr_prompts.speech import count_of, said_count
 from voiceapp.models import Language
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
@@ -28,8 +28,9 @@ class Clip:
     text: str
 
 
-def number_clip(value: int) -> Clip:
-    return Clip(f"number-{value}", str(value))
+def number_clip(value: int, language: Language) -> Clip:
+    """The clip of a number, 0 to 9 also the digits of conference IDs."""
+    return Clip(f"number-{value}", said_count(value, language))
 
 
 def _is_spoken(piece: str) -> bool:
@@ -55,15 +56,15 @@ def _base_name(key: str, form: int) -> str:
     return key if PROMPTS[key].plural is None else f"{key}.{form}"
 
 
-def _value_clips(name: str, value: object, numbers: int) -> list[Clip] | None:
+def _value_clips(name: str, value: object, language: Language, numbers: int) -> list[Clip] | None:
     """The number clips that say a placeholder's value; None when there are none for it."""
     if PLACEHOLDERS.get(name) == "digits":
         text = str(value)
         if not text.isdigit():
             return None
-        return [number_clip(int(digit)) for digit in text]
+        return [number_clip(int(digit), language) for digit in text]
     if isinstance(value, int) and 0 <= value < numbers:
-        return [number_clip(value)]
+        return [number_clip(value, language)]
     return None
 
 
@@ -80,7 +81,7 @@ def line_clips(
         if isinstance(item, Clip):
             clips.append(item)
             continue
-        said = _value_clips(item, params.get(item), numbers)
+        said = _value_clips(item, params.get(item), language, numbers)
         if said is None:
             return None
         clips.extend(said)
@@ -96,5 +97,5 @@ def catalog_clips(language: Language, numbers: int) -> list[Clip]:
             clips.extend(
                 item for item in _cut(_base_name(key, form), sentence) if isinstance(item, Clip)
             )
-    clips.extend(number_clip(value) for value in range(numbers))
+    clips.extend(number_clip(value, language) for value in range(numbers))
     return clips
