@@ -69,23 +69,49 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-async def create_admin(username: str, password: str) -> AdminUser:
-    name = check_username(username)
-    secret = check_password(password)
-    # Raised whether the check below or the insert (a concurrent create won) finds it taken.
-    taken = Conflict(
+def _taken(name: str) -> Conflict:
+    return Conflict(
         # Translators: %(name)s is the username, in quotes.
         N_("there is already an admin named %(name)s"),
         params={"name": repr(name)},
         field="username",
     )
+
+
+def _missing(name: str) -> NotFound:
+    return NotFound(
+        # Translators: %(name)s is the username, in quotes.
+        N_("there is no admin named %(name)s"),
+        params={"name": repr(name)},
+        field="username",
+    )
+
+
+async def require_free_username(username: str) -> str:
+    """`username`, checked and trimmed, if no admin has it yet."""
+    name = check_username(username)
     if await AdminUser.exists(username=name):
-        raise taken
+        raise _taken(name)
+    return name
+
+
+async def require_admin(username: str) -> str:
+    """`username`, trimmed, if an admin has it."""
+    name = username.strip()
+    if not await AdminUser.exists(username=name):
+        raise _missing(name)
+    return name
+
+
+async def create_admin(username: str, password: str) -> AdminUser:
+    secret = check_password(password)
+    # Looked up before hashing, which takes tens of milliseconds, to fail fast.
+    name = await require_free_username(username)
     password_hash = await asyncio.to_thread(_hasher.hash, secret)
     try:
         return await AdminUser.create(username=name, password_hash=password_hash)
     except IntegrityError:  # created concurrently by another process
-        raise taken from None
+        raise _taken(name) from None
 
 
 async def authenticate(username: str, password: str) -> AdminUser | None:
@@ -117,25 +143,16 @@ async def set_password(username: str, password: str) -> None:
     """Give the admin `username` a new password, and end every session they have open:
     whoever logged in with the old one (or holds a copy of such a session) is out."""
     secret = check_password(password)
-    name = username.strip()
-    # Raised whether the check below or the update (deleted meanwhile) finds no account.
-    missing = NotFound(
-        # Translators: %(name)s is the username, in quotes.
-        N_("there is no admin named %(name)s"),
-        params={"name": repr(name)},
-        field="username",
-    )
     # Looked up before hashing, which takes tens of milliseconds, to fail fast on a typo.
-    if not await AdminUser.exists(username=name):
-        raise missing
+    name = await require_admin(username)
     password_hash = await asyncio.to_thread(_hasher.hash, secret)
     # One UPDATE, the generation counted up in the database: the new hash and the end of
     # the old sessions land together, and a logout at the same moment is not lost.
     changed = await AdminUser.filter(username=name).update(
         password_hash=password_hash, session_epoch=F("session_epoch") + 1
     )
-    if not changed:
-        raise missing
+    if not changed:  # deleted meanwhile
+        raise _missing(name)
 
 
 async def end_sessions(user_id: int, session_epoch: int) -> None:

@@ -87,6 +87,19 @@ def test_interactive_password_is_asked_twice(monkeypatch: pytest.MonkeyPatch) ->
         read_password(from_stdin=False)
 
 
+def test_the_account_is_checked_before_the_password_is_asked_for(tmp_path: Path) -> None:
+    """No one types a new password twice only to learn the name was wrong: without
+    --password-stdin the name's error comes first, before the no-terminal one."""
+    db = tmp_path / "cli.sqlite3"
+    voiceapp(db, "migrate")
+    unknown = voiceapp(db, "admin", "set-password", "bob")
+    assert unknown.stderr == "voiceapp: error: there is no admin named 'bob'\n"
+    voiceapp(db, "admin", "create-user", "alice", "--password-stdin", stdin="a long password\n")
+    taken = voiceapp(db, "admin", "create-user", "alice")
+    assert taken.stderr == "voiceapp: error: there is already an admin named 'alice'\n"
+    assert unknown.returncode == taken.returncode == 1
+
+
 def test_set_password_from_stdin_replaces_the_password_and_ends_the_sessions(
     tmp_path: Path,
 ) -> None:

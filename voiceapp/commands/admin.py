@@ -65,10 +65,14 @@ def read_password(from_stdin: bool) -> str:
     return password
 
 
+# Both look the account up before asking for the password: nobody should type a new
+# password twice only to learn that the name was mistyped or is taken.
+
+
 async def create_user(args: argparse.Namespace, settings: Settings) -> int:
-    password = read_password(args.password_stdin)
-    accounts.check_password(password)
     async with database(settings.database_url):
+        await accounts.require_free_username(args.username)
+        password = accounts.check_password(read_password(args.password_stdin))
         user = await accounts.create_admin(args.username, password)
     print(f"created admin {user.username!r}")
     if not settings.secret_key:
@@ -79,11 +83,9 @@ async def create_user(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def set_password(args: argparse.Namespace, settings: Settings) -> int:
-    password = read_password(args.password_stdin)
-    # Checked before the database is opened, as create-user does: a refused password
-    # fails fast, and says so before anything could be changed.
-    accounts.check_password(password)
     async with database(settings.database_url):
+        await accounts.require_admin(args.username)
+        password = accounts.check_password(read_password(args.password_stdin))
         await accounts.set_password(args.username, password)
     print(f"changed the password of admin {args.username.strip()!r}; their sessions are ended")
     return 0
