@@ -149,6 +149,26 @@ async def test_hangup_between_reservation_and_join_frees_the_seat(
     await call.hangup()
 
 
+async def test_a_hangup_that_overtakes_the_reservation_takes_no_seat(
+    conference: Carrier, settings: Settings
+) -> None:
+    """The carrier's "completed" can arrive while the conference-ID webhook of the same
+    call is still on its way: that webhook must not then seat a caller who is gone,
+    holding the seat until expiry."""
+    room = await small_room(settings)
+    hangup = params("CAhasty", CallStatus="completed", CallDuration="4")
+    await conference.post(conference.base_url + "/voice/status", hangup)
+    late = parse(await type_conference_id(conference, "CAhasty", "7777#"))
+    assert verbs(late) == ["Hangup"]  # nobody is there to hear a sentence
+    assert not await Seat.exists(call_sid="CAhasty")
+    assert (await Room.get(pk=room.pk)).seats_taken == 0
+    record = await CallRecord.get(call_sid="CAhasty")
+    assert (record.outcome, record.duration_seconds) == ("abandoned", 4)  # not "joined"
+    call = await conference.call(FR_NUMBER, digits=["7777#"], stay=True)  # the one seat
+    assert call.conference is not None
+    await call.hangup()
+
+
 async def test_reservation_never_joined_expires(conference: Carrier, settings: Settings) -> None:
     room = await small_room(settings)
     await type_conference_id(conference, "CAlost", "7777#")  # and no status callback, ever

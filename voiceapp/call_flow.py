@@ -214,6 +214,8 @@ async def _join(room: Room, language: Language, caller: Caller, settings: Settin
 def _joined(room: Room, language: Language, reservation: seats.Reservation) -> Reply:
     """In (the seat reserved: the conference), or the room is full (goodbye). The call's
     outcome is already written, with the seat."""
+    if reservation.call_over:
+        return Reply(language, (), Hangup())
     if not reservation.admitted:
         return goodbye(language, Line("room_full"))
     if reservation.others == 0:

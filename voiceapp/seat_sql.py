@@ -12,8 +12,9 @@ benchmark measured 1-3% of the baseline. Here no lock outlives the database's ow
   transaction, inline on the event loop's thread (`sqlite_inline`).
 
 The two must do the same thing; every seat test runs on both databases. The cap rule is
-the one in `seats`: `seats_taken` moves only through the conditional UPDATE, and a call
-that already holds a seat takes no second one.
+the one in `seats`: `seats_taken` moves only through the conditional UPDATE, a call that
+already holds a seat takes no second one, and a call whose end the carrier has already
+reported (its status callback overtook this webhook) takes none at all.
 """
 
 from __future__ import annotations
@@ -42,11 +43,14 @@ WITH target AS (
     SELECT * FROM room WHERE {room_by} = $1
 ), held AS (
     SELECT room_id FROM seat WHERE call_sid = $2
+), ended AS (
+    SELECT 1 FROM call_record WHERE call_sid = $2 AND ended_at IS NOT NULL
 ), taken AS (
     UPDATE room SET seats_taken = seats_taken + 1
     WHERE id = (SELECT id FROM target WHERE pin IS NULL OR $7::boolean)
       AND seats_taken < capacity
       AND NOT EXISTS (SELECT 1 FROM held)
+      AND NOT EXISTS (SELECT 1 FROM ended)
     RETURNING seats_taken
 ), seated AS (
     INSERT INTO seat (room_id, call_sid, caller, state, reserved_at)
@@ -60,12 +64,13 @@ WITH target AS (
            CASE WHEN EXISTS (SELECT 1 FROM taken) THEN $4 END
     FROM target
     WHERE (target.pin IS NULL OR $7::boolean) AND NOT EXISTS (SELECT 1 FROM held)
+      AND NOT EXISTS (SELECT 1 FROM ended)
     ON CONFLICT (call_sid) DO UPDATE SET outcome = excluded.outcome,
         room_id = excluded.room_id, room_name = excluded.room_name,
         joined_at = excluded.joined_at
 )
 SELECT target.*, (SELECT seats_taken FROM taken) AS seats_now,
-       (SELECT room_id FROM held) AS held_room
+       (SELECT room_id FROM held) AS held_room, EXISTS (SELECT 1 FROM ended) AS call_ended
 FROM target
 """
 POSTGRES_STATEMENTS: dict[RoomBy, str] = {
@@ -85,6 +90,7 @@ SQLITE_ROOM: dict[RoomBy, str] = {
     "id": "SELECT * FROM room WHERE id = ?",
 }
 SQLITE_HELD = "SELECT room_id FROM seat WHERE call_sid = ?"
+SQLITE_ENDED = "SELECT 1 FROM call_record WHERE call_sid = ? AND ended_at IS NOT NULL"
 SQLITE_TAKE = (
     "UPDATE room SET seats_taken = seats_taken + 1 "
     "WHERE id = ? AND seats_taken < capacity RETURNING seats_taken"
@@ -120,6 +126,9 @@ class Taken:
     room: Room | None  # None: no such room
     seats_now: int | None  # this call took a seat; the room now holds this many
     held_room: int | None  # the room this call already held a seat in, before this attempt
+    # The carrier had already said the call is over (its status callback can overtake
+    # this webhook): no seat is taken and no outcome written over its end.
+    call_ended: bool = False
 
 
 async def take_seat(attempt: Attempt) -> Taken:
@@ -131,8 +140,8 @@ async def take_seat(attempt: Attempt) -> Taken:
     found = await run_inline(client, lambda db: _on_sqlite(db, attempt))
     if found is None:
         return Taken(None, None, None)
-    row, seats_now, held_room = found
-    return Taken(_room(row), seats_now, held_room)
+    row, seats_now, held_room, call_ended = found
+    return Taken(_room(row), seats_now, held_room, call_ended)
 
 
 def _room(row: dict[str, Any]) -> Room:
@@ -172,28 +181,29 @@ async def _run_on_postgres(client: BaseDBAsyncClient, attempt: Attempt) -> Taken
         return Taken(None, None, None)
     values = dict(row)
     seats_now, held_room = values.pop("seats_now"), values.pop("held_room")
-    return Taken(_room(values), seats_now, held_room)
+    return Taken(_room(values), seats_now, held_room, values.pop("call_ended"))
 
 
-def _on_sqlite(
-    db: sqlite3.Connection, attempt: Attempt
-) -> tuple[dict[str, Any], int | None, int | None] | None:
+# What the SQLite steps found: the room's row, seats_now, held_room, call_ended.
+Found = tuple[dict[str, Any], int | None, int | None, bool]
+
+
+def _on_sqlite(db: sqlite3.Connection, attempt: Attempt) -> Found | None:
     """The PostgreSQL statement's steps, on SQLite, as one transaction."""
     with write_transaction(db):
         return _steps_on_sqlite(db, attempt)
 
 
-def _steps_on_sqlite(
-    db: sqlite3.Connection, attempt: Attempt
-) -> tuple[dict[str, Any], int | None, int | None] | None:
+def _steps_on_sqlite(db: sqlite3.Connection, attempt: Attempt) -> Found | None:
     caller = attempt.caller
     found = db.execute(SQLITE_ROOM[attempt.room_by], (attempt.room,)).fetchone()
     if found is None:
         return None
     room = dict(found)
     held = db.execute(SQLITE_HELD, (caller.call_sid,)).fetchone()
+    ended = db.execute(SQLITE_ENDED, (caller.call_sid,)).fetchone() is not None
     taken = None
-    if held is None and (room["pin"] is None or attempt.pin_checked):
+    if held is None and not ended and (room["pin"] is None or attempt.pin_checked):
         taken = db.execute(SQLITE_TAKE, (room["id"],)).fetchone()
         if taken is not None:
             seat = (room["id"], caller.call_sid, caller.number, SeatState.RESERVED.value)
@@ -212,4 +222,4 @@ def _steps_on_sqlite(
                 attempt.now if taken else None,
             ),
         )
-    return room, (taken[0] if taken else None), (held[0] if held else None)
+    return room, (taken[0] if taken else None), (held[0] if held else None), ended

@@ -35,6 +35,8 @@ class Reservation:
     admitted: bool
     # Callers already in (or on their way into) the room, not counting this one.
     others: int
+    # The caller had hung up before the seat was looked for: nobody hears the answer.
+    call_over: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ async def _settle(taken: Taken, caller: Caller, hold_seconds: int) -> Reservatio
     attempt; the rest are the rare cases, handled here at the ORM's pace."""
     room = taken.room
     assert room is not None
+    if taken.call_ended:
+        return Reservation(admitted=False, others=0, call_over=True)
     if taken.seats_now is not None:
         # seats_taken counts every seat in the room, this caller's included.
         return Reservation(admitted=True, others=taken.seats_now - 1)

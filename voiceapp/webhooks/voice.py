@@ -76,8 +76,10 @@ async def conference_status(voice: VoiceRequest) -> VoiceResponse:
 @voice_webhook
 async def call_status(voice: VoiceRequest) -> VoiceResponse:
     if voice.field("CallStatus") in CALL_OVER:
-        await seats.release_seat(voice.call_sid)
+        # The end first: a seat this call's own webhook is taking meanwhile either sees
+        # it and takes none, or committed before and is freed just below.
         await call_records.end_call(caller_of(voice), voice.whole_number("CallDuration"))
+        await seats.release_seat(voice.call_sid)
     return VoiceResponse()
 
 
