@@ -13,7 +13,7 @@ bridge's 10 rooms (the default number), which has the target, and with every cal
 typing the same room's ID, the worst case, which has none: each seat updates its room's
 row, so one room's seats are taken one after another, each waiting for the previous
 one's commit (on PostgreSQL, its flush to disk). Each room holds 250 and a sweeper frees
-seats every 50 milliseconds, so every request takes a seat (counted from the <Dial>
+seats every 25 milliseconds, so every request takes a seat (counted from the <Dial>
 answers) and none measures the full-room path.
 Exit status 1 when a target is missed or a request failed.
 """

@@ -15,11 +15,11 @@ caller waits on run inline, on a second connection to the same file:
   sleeps that long loses the lock, again and again, to one that tries every few ms.
 - It never checkpoints on the loop (a checkpoint syncs the WAL to disk: about 10 ms for
   the 15 MiB between two of them, bench): `wal_autocheckpoint` is off here and every
-  `CHECKPOINT_EVERY` commits a passive checkpoint runs on the ORM's thread instead. This
-  connection's writes wait for it to end (the loop goes on with everything else): a
+  `CHECKPOINT_EVERY` commits a passive checkpoint runs on the ORM's thread instead. A
   checkpoint that commits keep overtaking never copies the whole WAL back, so the WAL
-  is never started again from its beginning. Without that wait, a steady load grew it
-  without end (1.5 GiB in 15 s of the benchmark), and every commit got slower.
+  is never started again from its beginning: a steady load grew it without end (1.5 GiB
+  in 15 s of the benchmark), and every commit got slower. So it runs twice, the second,
+  short pass with this connection's writes held (the loop goes on with everything else).
 - It opens with the ORM connection's own pragmas (synchronous, WAL size, foreign keys).
 
 `work` must be one short transaction that is safe to run again from the start after a
