@@ -155,6 +155,25 @@ async def test_spanish_number_speaks_spanish(office: Carrier) -> None:
     assert languages == {"es-ES"}
 
 
+async def test_a_numbers_say_locale_lasts_through_ringing_and_voicemail(
+    office: Carrier,
+) -> None:
+    """The locale rides in the callback URLs of <Dial> and <Record> too, not only in
+    the conference steps': no switch to the language's default voice mid-call."""
+    await directory.update_number(ALICE_ES_NUMBER, say_locale="es-MX")
+    direct = await office.call(ALICE_ES_NUMBER, answer="no-answer", message_seconds=5)
+    assert direct.said[-2:] == [
+        "Hemos guardado su mensaje.",
+        "Gracias por su llamada. Hasta luego.",
+    ]
+    assert {event.language for event in direct.events if event.kind == "say"} == {"es-MX"}
+    await directory.update_number(RECEPTION_NUMBER, say_locale="fr-CA")
+    through = await office.call(RECEPTION_NUMBER, digits=["201#"], answer="no-answer")
+    assert through.said[-4:] == [NO_ANSWER, LEAVE_MESSAGE, MESSAGE_SAVED, GOODBYE]
+    languages = [event.language for event in through.events if event.kind == "say"]
+    assert set(languages[3:]) == {"fr-CA"}  # after the greeting's offer in Spanish
+
+
 async def test_sip_target_is_dialled_as_sip(office: Carrier) -> None:
     await directory.update_number(ALICE_NUMBER, extension_number="202")
     call = await office.call(ALICE_NUMBER)

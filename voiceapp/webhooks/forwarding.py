@@ -8,7 +8,7 @@ from starlette.routing import Route
 from voiceapp import routing
 from voiceapp.voicemail import Message, Recording
 from voiceapp.webhooks.endpoint import VoiceRequest, voice_webhook
-from voiceapp.webhooks.state import extension_from, language_from
+from voiceapp.webhooks.state import accent_from, extension_from, language_from
 from voiceapp.webhooks.voice import caller_of
 
 # Carriers' recording URLs are well under this; the column holds 500.
@@ -24,7 +24,7 @@ async def dial_result(voice: VoiceRequest) -> str:
         caller_of(voice),
         voice.settings,
     )
-    return voice.answer(reply)
+    return voice.answer(reply, accent_from(voice.query))
 
 
 @voice_webhook
@@ -41,7 +41,7 @@ async def voicemail(voice: VoiceRequest) -> str:
         ),
     )
     reply = await routing.on_message(message, language_from(voice.query))
-    return voice.answer(reply)
+    return voice.answer(reply, accent_from(voice.query))
 
 
 routes = [

@@ -57,10 +57,10 @@ def render(reply: Reply, settings: Settings, accent: str | None = None) -> Voice
     for line in reply.lines:
         say(response, line, reply.language, speaker)
     if isinstance(then, Forward):
-        forward(response, then, reply.language, settings)
+        forward(response, then, reply.language, speaker)
         return response
     if isinstance(then, RecordMessage):
-        record_message(response, then, reply.language, settings)
+        record_message(response, then, reply.language, speaker)
         # Read only when nothing at all was recorded: the carrier then skips the action.
         for line in then.if_silent:
             say(response, line, reply.language, speaker)
@@ -85,13 +85,11 @@ def render(reply: Reply, settings: Settings, accent: str | None = None) -> Voice
     return response
 
 
-def forward(response: VoiceResponse, then: Forward, language: Language, settings: Settings) -> None:
+def forward(response: VoiceResponse, then: Forward, language: Language, speaker: Speaker) -> None:
     """One <Dial> ringing every target at once; its action hears how it went."""
     dial = response.dial(
         timeout=then.timeout,
-        action=url(
-            settings.public_url, "/voice/dial-result", extension_query(language, then.extension)
-        ),
+        action=_extension_url("/voice/dial-result", then.extension, language, speaker),
         method="POST",
     )
     for target in then.targets:
@@ -102,17 +100,22 @@ def forward(response: VoiceResponse, then: Forward, language: Language, settings
 
 
 def record_message(
-    response: VoiceResponse, then: RecordMessage, language: Language, settings: Settings
+    response: VoiceResponse, then: RecordMessage, language: Language, speaker: Speaker
 ) -> None:
     response.record(
         max_length=then.max_length,
         finish_on_key="#",
         play_beep=True,
-        action=url(
-            settings.public_url, "/voice/voicemail", extension_query(language, then.extension)
-        ),
+        action=_extension_url("/voice/voicemail", then.extension, language, speaker),
         method="POST",
     )
+
+
+def _extension_url(path: str, extension: str, language: Language, speaker: Speaker) -> str:
+    """A callback of a call put through to `extension`: its language and its voice ride
+    along, so what it says next sounds the same."""
+    query = {**extension_query(language, extension), **accent_query(speaker.accent)}
+    return url(speaker.settings.public_url, path, query)
 
 
 def _hold_query(language: Language, speaker: Speaker) -> dict[str, str]:

@@ -32,7 +32,8 @@ async def incoming(voice: VoiceRequest) -> VoiceResponse | str:
         if destination is None:
             return None
         reply = await routing.route(destination.extension, destination.language, settings)
-        return str(twiml.render(routing.as_dialled(reply, destination.phone_number), settings))
+        number = destination.phone_number
+        return str(twiml.render(routing.as_dialled(reply, number), settings, number.say_locale))
 
     answer = await answers.answer(called, build)
     if answer is not None:
