@@ -229,3 +229,32 @@ async def race_a_retry(postgres_url: str) -> None:
     assert result.reservation == seats.Reservation(admitted=True, others=0)
     assert await Seat.filter(call_sid="CA-race").count() == 1
     assert (await Room.get(pk=room.pk)).seats_taken == 1
+
+
+async def test_an_end_committed_during_the_seat_statement_keeps_its_outcome(
+    postgres_url: str,
+) -> None:
+    """PostgreSQL only: the status callback's end commits while the seat statement waits
+    to write the same call's record. The statement's snapshot missed the end, so the seat
+    is taken (expiry frees it), but the record keeps "abandoned", not "joined"."""
+    await migrate(postgres_url)
+    async with database(postgres_url):
+        await provision_conference(make_settings(postgres_url))
+        ending = await asyncpg.connect(postgres_url.replace("postgres://", "postgresql://"))
+        try:
+            async with ending.transaction():
+                await ending.execute(
+                    "INSERT INTO call_record (call_sid, caller, called, started_at, ended_at, "
+                    "outcome) VALUES ('CA-late', '+33612345678', $1, now(), now(), 'abandoned')",
+                    FR_NUMBER,
+                )
+                walk_in = asyncio.create_task(
+                    seats.walk_in("5555", Caller("CA-late", "+33612345678", FR_NUMBER), 60)
+                )
+                await asyncio.sleep(0.2)  # waiting on the record's uncommitted key
+                assert not walk_in.done()
+            await walk_in
+        finally:
+            await ending.close()
+        record = await CallRecord.get(call_sid="CA-late")
+        assert (record.outcome, record.joined_at) == ("abandoned", None)

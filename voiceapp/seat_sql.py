@@ -68,6 +68,9 @@ WITH target AS (
     ON CONFLICT (call_sid) DO UPDATE SET outcome = excluded.outcome,
         room_id = excluded.room_id, room_name = excluded.room_name,
         joined_at = excluded.joined_at
+    -- Checked on the row as last committed, not as this statement's snapshot saw it: an
+    -- end written meanwhile (the status callback) is not overwritten with "joined".
+    WHERE call_record.ended_at IS NULL
 )
 SELECT target.*, (SELECT seats_taken FROM taken) AS seats_now,
        (SELECT room_id FROM held) AS held_room, EXISTS (SELECT 1 FROM ended) AS call_ended
