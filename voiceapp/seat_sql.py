@@ -14,7 +14,9 @@ benchmark measured 1-3% of the baseline. Here no lock outlives the database's ow
 The two must do the same thing; every seat test runs on both databases. The cap rule is
 the one in `seats`: `seats_taken` moves only through the conditional UPDATE, a call that
 already holds a seat takes no second one, and a call whose end the carrier has already
-reported (its status callback overtook this webhook) takes none at all.
+reported (its status callback overtook this webhook) takes none at all. On PostgreSQL an
+end that commits while the statement runs is not in its snapshot: that seat is taken
+(and freed by expiry), but the end is never overwritten with "joined".
 """
 
 from __future__ import annotations
