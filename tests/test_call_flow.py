@@ -145,7 +145,7 @@ async def test_star_switches_language_for_the_rest_of_the_call(conference: Carri
 async def test_room_full_is_told_and_hung_up(conference: Carrier, settings: object) -> None:
     room = await Room.get(conference_id="5555")
     room.capacity = 1
-    await room.save()
+    await room.save(update_fields=["capacity"])
     first = await conference.call(FR_NUMBER, digits=["5555#"], stay=True)
     second = await conference.call(FR_NUMBER, digits=["5555#"])
     assert "conference" in first.kinds()

@@ -273,9 +273,13 @@ async def add_room(
 
 
 async def update_room(settings: Settings, conference_id: str, change: RoomChange) -> Room:
+    """Change the room's settings. Only the columns named in `change` are written, by one
+    UPDATE: the room's live seat count (changed by every caller joining or leaving) is
+    never written back from the copy read here."""
     room = await get_room(conference_id)
+    changed: dict[str, str | int | None] = {}
     if change.name is not None:
-        room.name = check_room_name(change.name)
+        changed["name"] = check_room_name(change.name)
     if change.conference_id is not None:
         new_id = check_conference_id(change.conference_id, field="new_conference_id")
         if new_id != room.conference_id and await Room.exists(conference_id=new_id):
@@ -284,20 +288,26 @@ async def update_room(settings: Settings, conference_id: str, change: RoomChange
                 params={"conference_id": new_id},
                 field="new_conference_id",
             )
-        room.conference_id = new_id
+        changed["conference_id"] = new_id
     if change.clear_pin:
-        room.pin = None
+        changed["pin"] = None
     elif change.pin is not None:
-        room.pin = check_pin(change.pin)
+        changed["pin"] = check_pin(change.pin)
     if change.capacity is not None:
-        room.capacity = check_capacity(change.capacity, settings)
+        changed["capacity"] = check_capacity(change.capacity, settings)
     try:
-        await room.save()
+        updated = await Room.filter(id=room.pk).update(**changed) if changed else 1
     except IntegrityError:
         raise Conflict(
             N_("that conference ID is already used"), field="new_conference_id"
         ) from None
-    return room
+    if updated == 0:  # deleted since it was read
+        raise NotFound(
+            N_("there is no room with conference ID %(conference_id)s"),
+            params={"conference_id": conference_id},
+            field="conference_id",
+        )
+    return await Room.get(id=room.pk)
 
 
 async def remove_room(conference_id: str) -> Room:

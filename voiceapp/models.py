@@ -10,9 +10,11 @@ editor splits SQL on ';': keep semicolons out of them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 from tortoise import fields
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 
 
@@ -102,6 +104,24 @@ class Room(Model):
 
     class Meta:
         table = "room"
+
+    async def save(
+        self,
+        using_db: BaseDBAsyncClient | None = None,
+        update_fields: Iterable[str] | None = None,
+        force_create: bool = False,
+        force_update: bool = False,
+    ) -> None:
+        """Insert a room, or update the columns named in `update_fields`, never
+        `seats_taken`: a whole-row save would write the seat count read earlier over the
+        seats callers took or freed meanwhile (seen: ghost seats, a negative count, and
+        more callers let in than the room holds)."""
+        if not force_create and (update_fields is None or "seats_taken" in update_fields):
+            raise TypeError(
+                "Room.save() needs update_fields without seats_taken; "
+                "seats move only through seat_sql's conditional UPDATE"
+            )
+        await super().save(using_db, update_fields, force_create, force_update)
 
 
 class Seat(Model):
