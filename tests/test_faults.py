@@ -169,11 +169,20 @@ async def test_a_hangup_that_overtakes_the_reservation_takes_no_seat(
     await call.hangup()
 
 
-async def test_reservation_never_joined_expires(conference: Carrier, settings: Settings) -> None:
+async def test_a_reservation_never_joined_is_kept_until_overdue(
+    conference: Carrier, settings: Settings
+) -> None:
+    """No join and no status callback, ever: the caller may be in the conference (its
+    join lost), so the seat stays theirs past the hold, and goes once the call's time
+    limit has passed (see test_seat_upkeep for the carrier check in between)."""
     room = await small_room(settings)
-    await type_conference_id(conference, "CAlost", "7777#")  # and no status callback, ever
-    stale = seats.now() - timedelta(seconds=settings.seat_hold_seconds + 1)
-    await Seat.filter(call_sid="CAlost").update(reserved_at=stale)
+    await type_conference_id(conference, "CAlost", "7777#")  # and no callback, ever
+    held = seats.now() - timedelta(seconds=settings.seat_hold_seconds + 1)
+    await Seat.filter(call_sid="CAlost").update(reserved_at=held)
+    refused = await conference.call(FR_NUMBER, digits=["7777#"], stay=True)
+    assert refused.conference is None
+    overdue = seats.now() - timedelta(seconds=settings.seat_overdue_seconds + 1)
+    await Seat.filter(call_sid="CAlost").update(reserved_at=overdue)
     call = await conference.call(FR_NUMBER, digits=["7777#"], stay=True)
     assert call.conference is not None
     assert not await Seat.exists(call_sid="CAlost")

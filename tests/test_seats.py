@@ -16,6 +16,9 @@ from voiceapp.settings import Settings
 
 from .conftest import FR_NUMBER, make_settings, provision_conference
 
+# A seat is overdue after the default call time limit (4 h) plus the default hold (60 s).
+OVERDUE = 14400 + 60
+
 
 async def test_25_simultaneous_callers_into_a_room_of_10_admit_exactly_10(
     conference: Carrier,
@@ -46,7 +49,7 @@ async def test_direct_reservations_race_never_exceed_capacity(
     room = await Room.get(conference_id="5555")
     results = await asyncio.gather(
         *(
-            seats.reserve_seat(room, Caller(f"CA{n:032d}", "+33612345678", FR_NUMBER), 60)
+            seats.reserve_seat(room, Caller(f"CA{n:032d}", "+33612345678", FR_NUMBER), OVERDUE)
             for n in range(40)
         )
     )
@@ -56,16 +59,16 @@ async def test_direct_reservations_race_never_exceed_capacity(
 
 async def test_same_call_reserving_twice_keeps_one_seat(conference: Carrier) -> None:
     room = await Room.get(conference_id="5555")
-    first = await seats.reserve_seat(room, Caller("CA-retry", "+33612345678", FR_NUMBER), 60)
-    again = await seats.reserve_seat(room, Caller("CA-retry", "+33612345678", FR_NUMBER), 60)
+    first = await seats.reserve_seat(room, Caller("CA-retry", "+33612345678", FR_NUMBER), OVERDUE)
+    again = await seats.reserve_seat(room, Caller("CA-retry", "+33612345678", FR_NUMBER), OVERDUE)
     assert first.admitted and again.admitted
     assert (await Room.get(pk=room.pk)).seats_taken == 1
 
 
 async def test_replayed_and_out_of_order_callbacks_change_state_once(conference: Carrier) -> None:
     room = await Room.get(conference_id="5555")
-    await seats.reserve_seat(room, Caller("CA-a", "+33612345678", FR_NUMBER), 60)
-    await seats.reserve_seat(room, Caller("CA-b", "+33612345679", FR_NUMBER), 60)
+    await seats.reserve_seat(room, Caller("CA-a", "+33612345678", FR_NUMBER), OVERDUE)
+    await seats.reserve_seat(room, Caller("CA-b", "+33612345679", FR_NUMBER), OVERDUE)
     assert await seats.confirm_join("CA-a", "CF1") is True
     assert await seats.confirm_join("CA-a", "CF1") is False  # replayed join
     assert await seats.release_seat("CA-a") is True
@@ -80,7 +83,7 @@ async def test_replayed_and_out_of_order_callbacks_change_state_once(conference:
 async def test_concurrent_replays_of_one_leave_free_one_seat(conference: Carrier) -> None:
     room = await Room.get(conference_id="5555")
     for n in range(3):
-        await seats.reserve_seat(room, Caller(f"CA-{n}", "+33612345678", FR_NUMBER), 60)
+        await seats.reserve_seat(room, Caller(f"CA-{n}", "+33612345678", FR_NUMBER), OVERDUE)
     freed = await asyncio.gather(*(seats.release_seat("CA-0") for _ in range(8)))
     assert sum(freed) == 1
     assert (await Room.get(pk=room.pk)).seats_taken == 2
@@ -98,21 +101,27 @@ async def test_caller_hanging_up_before_join_frees_seat_by_status_callback(
     assert (await Room.get(pk=room.pk)).seats_taken == 0
 
 
-async def test_reservation_that_never_joins_expires(conference: Carrier) -> None:
+async def test_a_seat_is_freed_once_overdue_and_not_before(conference: Carrier) -> None:
+    """A seat nobody freed (every hang-up callback lost) goes once the call cannot still
+    be on (its time limit); not after the hold, when its join may just have been lost."""
     room = await Room.get(conference_id="5555")
-    await seats.reserve_seat(room, Caller("CA-ghost", "+33612345678", FR_NUMBER), 60)
+    await seats.reserve_seat(room, Caller("CA-ghost", "+33612345678", FR_NUMBER), OVERDUE)
     await Seat.filter(call_sid="CA-ghost").update(reserved_at=seats.now() - timedelta(seconds=61))
-    assert await seats.release_expired(60) == 1
+    assert await seats.release_overdue(OVERDUE) == 0
+    overdue = seats.now() - timedelta(seconds=OVERDUE + 1)
+    await Seat.filter(call_sid="CA-ghost").update(reserved_at=overdue)
+    assert await seats.release_overdue(OVERDUE) == 1
     assert (await Room.get(pk=room.pk)).seats_taken == 0
 
 
-async def test_expired_reservations_are_swept_when_the_room_is_full(conference: Carrier) -> None:
+async def test_overdue_seats_are_swept_when_the_room_is_full(conference: Carrier) -> None:
     room = await Room.get(conference_id="5555")
     room.capacity = 1
-    await room.save()
-    await seats.reserve_seat(room, Caller("CA-ghost", "+33612345678", FR_NUMBER), 60)
-    await Seat.filter(call_sid="CA-ghost").update(reserved_at=seats.now() - timedelta(seconds=120))
-    result = await seats.reserve_seat(room, Caller("CA-real", "+33612345679", FR_NUMBER), 60)
+    await room.save(update_fields=["capacity"])
+    await seats.reserve_seat(room, Caller("CA-ghost", "+33612345678", FR_NUMBER), OVERDUE)
+    overdue = seats.now() - timedelta(seconds=OVERDUE + 1)
+    await Seat.filter(call_sid="CA-ghost").update(reserved_at=overdue)
+    result = await seats.reserve_seat(room, Caller("CA-real", "+33612345679", FR_NUMBER), OVERDUE)
     assert result.admitted
     assert result.others == 0
 
@@ -120,7 +129,7 @@ async def test_expired_reservations_are_swept_when_the_room_is_full(conference: 
 async def test_conference_end_frees_every_seat_in_it(conference: Carrier) -> None:
     room = await Room.get(conference_id="5555")
     for n in range(3):
-        await seats.reserve_seat(room, Caller(f"CA-{n}", "+33612345678", FR_NUMBER), 60)
+        await seats.reserve_seat(room, Caller(f"CA-{n}", "+33612345678", FR_NUMBER), OVERDUE)
         await seats.confirm_join(f"CA-{n}", "CF-end")
     assert await seats.release_conference("CF-end") == 3
     assert (await Room.get(pk=room.pk)).seats_taken == 0
@@ -130,7 +139,7 @@ async def test_walking_in_takes_a_seat_and_writes_the_outcome_in_one_go(
     conference: Carrier,
 ) -> None:
     caller = Caller("CA-walk", "+33612345678", FR_NUMBER)
-    walk_in = await seats.walk_in("5555", caller, 60)
+    walk_in = await seats.walk_in("5555", caller, OVERDUE)
     assert walk_in.room is not None and walk_in.room.conference_id == "5555"
     assert walk_in.reservation == seats.Reservation(admitted=True, others=0)
     record = await CallRecord.get(call_sid="CA-walk")
@@ -140,12 +149,12 @@ async def test_walking_in_takes_a_seat_and_writes_the_outcome_in_one_go(
         "800",
     )
     assert record.joined_at is not None
-    second = await seats.walk_in("5555", Caller("CA-next", "+33612345679", FR_NUMBER), 60)
+    second = await seats.walk_in("5555", Caller("CA-next", "+33612345679", FR_NUMBER), OVERDUE)
     assert second.reservation == seats.Reservation(admitted=True, others=1)
 
 
 async def test_walking_into_a_room_with_a_pin_takes_no_seat_yet(conference: Carrier) -> None:
-    walk_in = await seats.walk_in("1234", Caller("CA-pin", "+33612345678", FR_NUMBER), 60)
+    walk_in = await seats.walk_in("1234", Caller("CA-pin", "+33612345678", FR_NUMBER), OVERDUE)
     assert walk_in.room is not None and walk_in.room.name == "Ventes"
     assert walk_in.reservation is None
     assert not await Seat.exists(call_sid="CA-pin")
@@ -154,7 +163,7 @@ async def test_walking_into_a_room_with_a_pin_takes_no_seat_yet(conference: Carr
 
 async def test_walking_into_an_unknown_id_finds_nothing(conference: Carrier) -> None:
     for typed in ("9999", "12", "5555' OR 1=1 --", ""):
-        walk_in = await seats.walk_in(typed, Caller("CA-lost", "+33612345678", FR_NUMBER), 60)
+        walk_in = await seats.walk_in(typed, Caller("CA-lost", "+33612345678", FR_NUMBER), OVERDUE)
         assert walk_in == seats.WalkIn(room=None, reservation=None)
     assert not await Seat.exists(call_sid="CA-lost")
 
@@ -162,9 +171,9 @@ async def test_walking_into_an_unknown_id_finds_nothing(conference: Carrier) -> 
 async def test_walking_into_a_full_room_is_refused_and_recorded(conference: Carrier) -> None:
     room = await Room.get(conference_id="5555")
     room.capacity = 1
-    await room.save()
-    await seats.walk_in("5555", Caller("CA-in", "+33612345678", FR_NUMBER), 60)
-    refused = await seats.walk_in("5555", Caller("CA-out", "+33612345679", FR_NUMBER), 60)
+    await room.save(update_fields=["capacity"])
+    await seats.walk_in("5555", Caller("CA-in", "+33612345678", FR_NUMBER), OVERDUE)
+    refused = await seats.walk_in("5555", Caller("CA-out", "+33612345679", FR_NUMBER), OVERDUE)
     assert refused.reservation == seats.Reservation(admitted=False, others=1)
     assert (await CallRecord.get(call_sid="CA-out")).outcome == "room_full"
     assert (await Room.get(pk=room.pk)).seats_taken == 1
@@ -174,7 +183,7 @@ async def test_a_caller_with_a_seat_elsewhere_moves_to_the_new_room(conference: 
     caller = Caller("CA-move", "+33612345678", FR_NUMBER)
     ventes = await Room.get(conference_id="1234")
     await seats.reserve_seat(ventes, caller, 60)  # PIN checked: a seat in Ventes
-    walk_in = await seats.walk_in("5555", caller, 60)
+    walk_in = await seats.walk_in("5555", caller, OVERDUE)
     assert walk_in.reservation == seats.Reservation(admitted=True, others=0)
     seat = await Seat.get(call_sid="CA-move")
     assert seat.room_id == walk_in.room.pk  # type: ignore[attr-defined,union-attr]
@@ -219,7 +228,7 @@ async def race_a_retry(postgres_url: str) -> None:
                 room.pk,
             )
             retry = asyncio.create_task(
-                seats.walk_in("5555", Caller("CA-race", "+33612345678", FR_NUMBER), 60)
+                seats.walk_in("5555", Caller("CA-race", "+33612345678", FR_NUMBER), OVERDUE)
             )
             await asyncio.sleep(0.2)  # the retry is now waiting for the room's row
             assert not retry.done()
@@ -249,7 +258,7 @@ async def test_an_end_committed_during_the_seat_statement_keeps_its_outcome(
                     FR_NUMBER,
                 )
                 walk_in = asyncio.create_task(
-                    seats.walk_in("5555", Caller("CA-late", "+33612345678", FR_NUMBER), 60)
+                    seats.walk_in("5555", Caller("CA-late", "+33612345678", FR_NUMBER), OVERDUE)
                 )
                 await asyncio.sleep(0.2)  # waiting on the record's uncommitted key
                 assert not walk_in.done()

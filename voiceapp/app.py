@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -12,7 +13,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from tortoise.contrib.starlette import RegisterTortoise
 
-from voiceapp import admin
+from voiceapp import admin, housekeeping
 from voiceapp.db import tortoise_config
 from voiceapp.media import serve as media
 from voiceapp.settings import Settings, get_settings
@@ -35,9 +36,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
+            await housekeeping.at_start(settings)
+            upkeep = asyncio.create_task(housekeeping.keep_house(settings))
             try:
                 yield
             finally:
+                upkeep.cancel()
+                with suppress(asyncio.CancelledError):
+                    await upkeep
                 close_inline_connections()
 
     app = Starlette(

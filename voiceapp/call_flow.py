@@ -171,7 +171,7 @@ async def _on_conference_id(
     if digits == "*":
         language = other_language(state.language)
         return Reply(language, _welcome(language), Ask(replace(state, language=language, quiet=0)))
-    walk_in = await seats.walk_in(digits, caller, settings.seat_hold_seconds)
+    walk_in = await seats.walk_in(digits, caller, settings.seat_overdue_seconds)
     room = walk_in.room
     if room is None:
         return await wrong_entry(state, caller, Line("unknown_id"), Outcome.UNKNOWN_ID)
@@ -207,7 +207,7 @@ async def wrong_entry(
 
 
 async def _join(room: Room, language: Language, caller: Caller, settings: Settings) -> Reply:
-    reservation = await seats.reserve_seat(room, caller, settings.seat_hold_seconds)
+    reservation = await seats.reserve_seat(room, caller, settings.seat_overdue_seconds)
     return _joined(room, language, reservation)
 
 

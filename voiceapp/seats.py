@@ -8,10 +8,19 @@ and then saving admits too many callers under concurrency (measured: 193-200 of 
 and select_for_update is ignored on SQLite. Every seat row is paired with one increment;
 releasing deletes the row first and decrements only when this caller's delete removed
 it, so replays change nothing twice.
+
+When a seat is freed (the policy, also in the README): by the carrier's word that the call
+left (participant-leave, conference-end, the call's status callback), and otherwise only
+once the call cannot still be on. A reservation whose participant-join never arrived is
+NOT freed after a while: the caller may well be in the conference, and freeing the seat
+would let one caller too many in (the carrier then refuses them, error 16020). It is
+freed when the carrier says the call is over (`seat_upkeep`, with REST credentials), or
+at the latest once the call's time limit (<Dial timeLimit>) has passed.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -24,6 +33,8 @@ from voiceapp.call_records import Caller
 from voiceapp.models import Room, Seat, SeatState
 from voiceapp.phone_numbers import to_e164_or_none
 from voiceapp.seat_sql import Attempt, RoomBy, Taken
+
+log = logging.getLogger(__name__)
 
 
 def now() -> datetime:
@@ -48,7 +59,7 @@ class WalkIn:
     reservation: Reservation | None
 
 
-async def walk_in(conference_id: str, caller: Caller, hold_seconds: int) -> WalkIn:
+async def walk_in(conference_id: str, caller: Caller, overdue_seconds: int) -> WalkIn:
     """The room a typed conference ID names and, when it has no PIN, a seat in it, with
     the call's outcome written (joined or room full): one trip to the database."""
     if not CONFERENCE_ID_PATTERN.fullmatch(conference_id):
@@ -56,16 +67,16 @@ async def walk_in(conference_id: str, caller: Caller, hold_seconds: int) -> Walk
     taken = await _take("conference_id", conference_id, caller)
     if taken.room is None or taken.room.pin is not None:
         return WalkIn(taken.room, None)
-    return WalkIn(taken.room, await _settle(taken, caller, hold_seconds))
+    return WalkIn(taken.room, await _settle(taken, caller, overdue_seconds))
 
 
-async def reserve_seat(room: Room, caller: Caller, hold_seconds: int) -> Reservation:
+async def reserve_seat(room: Room, caller: Caller, overdue_seconds: int) -> Reservation:
     """A seat in `room` (its PIN already checked) if it is under its cap, with the call's
     outcome written. A room deleted meanwhile is a full one."""
     taken = await _take("id", room.pk, caller)
     if taken.room is None:
         return Reservation(admitted=False, others=room.capacity)
-    return await _settle(taken, caller, hold_seconds)
+    return await _settle(taken, caller, overdue_seconds)
 
 
 async def _take(room_by: RoomBy, key: str | int, caller: Caller) -> Taken:
@@ -74,7 +85,7 @@ async def _take(room_by: RoomBy, key: str | int, caller: Caller) -> Taken:
     )
 
 
-async def _settle(taken: Taken, caller: Caller, hold_seconds: int) -> Reservation:
+async def _settle(taken: Taken, caller: Caller, overdue_seconds: int) -> Reservation:
     """The reservation an attempt amounts to. Nearly every caller is settled by the first
     attempt; the rest are the rare cases, handled here at the ORM's pace."""
     room = taken.room
@@ -90,10 +101,10 @@ async def _settle(taken: Taken, caller: Caller, hold_seconds: int) -> Reservatio
     if taken.held_room is not None:
         # A seat in another room (the caller went back and typed another ID): give it up.
         await release_seat(caller.call_sid)
-        return await reserve_seat(room, caller, hold_seconds)
-    # Full. Expired reservations only matter once the room looks full, so they are swept
-    # then, not on every join.
-    if await release_expired(hold_seconds, room_id=room.pk):
+        return await reserve_seat(room, caller, overdue_seconds)
+    # Full. Overdue seats only matter once the room looks full, so they are swept then,
+    # not on every join.
+    if await release_overdue(overdue_seconds, room_id=room.pk):
         retried = await _take("id", room.pk, caller)
         if retried.seats_now is not None:
             return Reservation(admitted=True, others=retried.seats_now - 1)
@@ -133,17 +144,19 @@ async def release_conference(conference_sid: str) -> int:
     return freed
 
 
-async def release_expired(hold_seconds: int, *, room_id: int | None = None) -> int:
-    """Free reservations that never became a join (the caller hung up before the carrier
-    connected them and no status callback reached us)."""
-    stale = Seat.filter(
-        state=SeatState.RESERVED, reserved_at__lt=now() - timedelta(seconds=hold_seconds)
-    )
+async def release_overdue(overdue_seconds: int, *, room_id: int | None = None) -> int:
+    """Free seats held for longer than any call can last (`Settings.seat_overdue_seconds`:
+    the <Dial timeLimit> after which the carrier hangs up, plus the hold). Every hang-up
+    callback of such a call was lost (the database was down, say); the seat is freed now
+    rather than never."""
+    overdue = Seat.filter(reserved_at__lt=now() - timedelta(seconds=overdue_seconds))
     if room_id is not None:
-        stale = stale.filter(room_id=room_id)
+        overdue = overdue.filter(room_id=room_id)
     freed = 0
-    for call_sid in await stale.values_list("call_sid", flat=True):
-        freed += await release_seat(str(call_sid))
+    for call_sid in await overdue.values_list("call_sid", flat=True):
+        if await release_seat(str(call_sid)):
+            log.warning("seat of call %s freed: held past the call time limit", call_sid)
+            freed += 1
     return freed
 
 

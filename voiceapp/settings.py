@@ -88,6 +88,21 @@ class Settings:
     login_window_seconds: int = 900
     login_max_failures_per_user: int = 5
     login_max_failures_per_address: int = 20
+    # The carrier's REST API: who we are there (with auth_token) and where it is. Without
+    # an account SID voiceapp never calls the carrier (see seat_upkeep).
+    account_sid: str = ""
+    carrier_api_url: str = "https://api.twilio.com"
+    # The longest a caller may stay in a conference (the <Dial timeLimit>): the carrier
+    # hangs up then, so no seat is ever held for longer, whatever callbacks were lost.
+    call_time_limit_seconds: int = 14400
+    # How often seat counters, seats and old rows are checked (see housekeeping).
+    housekeeping_seconds: int = 60
+
+    @property
+    def seat_overdue_seconds(self) -> int:
+        """How long a seat can possibly be needed: the carrier hangs up a call at its time
+        limit, counted from the <Dial> that follows the reservation within the hold."""
+        return self.call_time_limit_seconds + self.seat_hold_seconds
 
     @property
     def is_sqlite(self) -> bool:
@@ -145,7 +160,21 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         login_max_failures_per_address=_int(
             env, "VOICEAPP_LOGIN_MAX_FAILURES_PER_ADDRESS", 20, 1, 10000
         ),
+        account_sid=env.get("TWILIO_ACCOUNT_SID", "").strip(),
+        carrier_api_url=_carrier_api_url(env),
+        # Twilio's <Dial timeLimit> is at most 24 hours; its default is 4.
+        call_time_limit_seconds=_int(env, "VOICEAPP_CALL_TIME_LIMIT", 14400, 60, 86400),
+        housekeeping_seconds=_int(env, "VOICEAPP_HOUSEKEEPING_SECONDS", 60, 5, 3600),
     )
+
+
+def _carrier_api_url(env: dict[str, str]) -> str:
+    url = env.get("VOICEAPP_CARRIER_API_URL", "https://api.twilio.com").strip().rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise SettingsError(
+            f"VOICEAPP_CARRIER_API_URL must start with http:// or https://, got {url!r}"
+        )
+    return url
 
 
 @lru_cache(maxsize=1)

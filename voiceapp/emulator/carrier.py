@@ -48,6 +48,9 @@ class Carrier:
         self.auth_token = auth_token
         self.echo = echo
         self.conferences: dict[str, Conference] = {}
+        # Callbacks this carrier never delivers ("participant-join", "call-status"...): a
+        # network that loses them, for tests of what voiceapp does without them.
+        self.lost_callbacks: set[str] = set()
         self._sids = itertools.count(1)
 
     def new_sid(self, prefix: str) -> str:
@@ -346,6 +349,9 @@ class EmulatedCall:
         params = room.status_params(event, short, call_sid)
         if params is None or room.status_callback is None:
             return
+        if event in self.carrier.lost_callbacks:
+            self._note("lost", f"the {event} callback is lost on the way")
+            return
         response = await self.carrier.post(self._absolute(room.status_callback), params)
         if response.status_code != 200:
             self._note("error", f"HTTP {response.status_code} from the conference status callback")
@@ -363,6 +369,9 @@ class EmulatedCall:
                 self.carrier.conferences.pop(room.name, None)
         self.status = "completed"
         self._note("hangup", "call ended")
+        if "call-status" in self.carrier.lost_callbacks:
+            self._note("lost", "the call status callback is lost on the way")
+            return
         response = await self.carrier.post(
             self.carrier.base_url + "/voice/status",
             self._params({"CallDuration": str(self.seconds)}),

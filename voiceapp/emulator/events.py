@@ -9,9 +9,9 @@ from dataclasses import dataclass
 class Event:
     """One thing that happened on the call, as the transcript shows it."""
 
-    kind: (
-        str  # say, play, pause, gather, keypad, silence, redirect, conference, full, hangup, error
-    )
+    # say, play, pause, gather, keypad, silence, redirect, conference, full, hangup, error,
+    # lost (a callback the carrier was told to lose)
+    kind: str
     text: str
     language: str = ""
 
@@ -29,6 +29,7 @@ class Event:
             "hold": "♫",
             "ring": "☏",
             "record": "●",
+            "lost": "⌁",
         }
         language = f"[{self.language}] " if self.language else ""
         return f"{marks.get(self.kind, '·')} {language}{self.text}"

@@ -65,7 +65,9 @@ def render(reply: Reply, settings: Settings, accent: str | None = None) -> Voice
         for line in then.if_silent:
             say(response, line, reply.language, speaker)
     if isinstance(then, Join):
-        dial = response.dial()
+        # The carrier hangs the caller up at the time limit: no seat is ever needed for
+        # longer, which is what lets a seat whose hang-up was lost be freed (seats).
+        dial = response.dial(time_limit=settings.call_time_limit_seconds)
         dial.conference(
             then.conference,
             max_participants=then.capacity,

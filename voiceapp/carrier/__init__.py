@@ -1,0 +1,1 @@
+"""What talks to the carrier other than its webhooks: its REST API."""

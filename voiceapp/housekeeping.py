@@ -1,0 +1,74 @@
+"""The server's periodic upkeep: seats whose hang-up was lost, seat counters, old rows.
+
+It runs in every worker, once before the worker serves (without the carrier's checks,
+which could keep it waiting for a slow API) and then every
+VOICEAPP_HOUSEKEEPING_SECONDS (with some jitter, so that workers started together do not
+all run at once). Every step is atomic and safe to run in several workers at the same
+time; each one runs even when another fails (the database may be away for a while: one
+line in the log, and the next round tries again).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+
+from voiceapp import seat_counts, seat_upkeep
+from voiceapp.carrier import rest
+from voiceapp.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# One round's step: a name for the log, and the work.
+Step = tuple[str, Callable[[], Awaitable[object]]]
+
+
+def steps(settings: Settings, carrier: rest.CarrierApi | None) -> list[Step]:
+    found: list[Step] = [
+        ("seats past the call time limit", lambda: seat_upkeep.release_overdue(settings)),
+    ]
+    if carrier is not None:
+        found.append(
+            (
+                "seats checked with the carrier",
+                lambda: seat_upkeep.check_with_carrier(carrier, settings),
+            )
+        )
+    found.append(("seat counters", seat_counts.reconcile_seat_counts))
+    return found
+
+
+async def tidy(settings: Settings, carrier: rest.CarrierApi | None) -> None:
+    """One round of every step."""
+    for name, work in steps(settings, carrier):
+        try:
+            await work()
+        except Exception as failure:  # one line; the next round tries again
+            log.warning("housekeeping: %s failed: %s", name, type(failure).__name__)
+
+
+async def at_start(settings: Settings) -> None:
+    """The round a worker runs before it serves: what needs only the database."""
+    await tidy(settings, None)
+
+
+async def keep_house(settings: Settings) -> None:
+    """Run `tidy` every housekeeping period, the carrier's checks included, until
+    cancelled."""
+    carrier = rest.CarrierApi(settings) if rest.configured(settings) else None
+    if carrier is None:
+        log.info(
+            "TWILIO_ACCOUNT_SID is not set: a seat whose hang-up callbacks were all lost "
+            "is freed only after the call time limit (%s s)",
+            settings.call_time_limit_seconds,
+        )
+    try:
+        while True:
+            period = settings.housekeeping_seconds
+            await asyncio.sleep(random.uniform(0.8 * period, 1.2 * period))  # noqa: S311
+            await tidy(settings, carrier)
+    finally:
+        if carrier is not None:
+            await carrier.close()
