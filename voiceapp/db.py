@@ -46,6 +46,29 @@ class PooledConnection(asyncpg.Connection):  # type: ignore[misc]
         return ""
 
 
+# The database's word that the connection itself went away (a server restart, an ended
+# session, a dropped network), as opposed to an answer about the query: the same work on
+# a fresh connection may well succeed.
+CONNECTION_LOST: tuple[type[BaseException], ...] = (
+    ConnectionError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+)
+
+
+def is_connection_lost(error: BaseException) -> bool:
+    """Whether `error`, or what caused it (the ORM wraps the driver's errors), says the
+    database connection was lost."""
+    seen: BaseException | None = error
+    for _ in range(10):  # a chain of causes is short; never follow a loop
+        if seen is None:
+            return False
+        if isinstance(seen, CONNECTION_LOST):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 # What every SQLite connection is set to, unless the URL says otherwise.
 SQLITE_PRAGMAS = {
     # Tortoise already puts SQLite in WAL mode; there, synchronous=NORMAL is the usual

@@ -20,6 +20,7 @@ from starlette.responses import PlainTextResponse, Response
 from twilio.twiml.voice_response import VoiceResponse
 
 from voiceapp.call_flow import Reply
+from voiceapp.db import is_connection_lost
 from voiceapp.models import Language
 from voiceapp.settings import Settings
 from voiceapp.webhooks import twiml
@@ -123,7 +124,21 @@ def voice_webhook(handler: VoiceHandler) -> Callable[[Request], Awaitable[Respon
             return PlainTextResponse("invalid or missing X-Twilio-Signature", status_code=403)
         voice = VoiceRequest(request, form, settings)
         try:
-            return twiml.xml(await handler(voice))
+            try:
+                return twiml.xml(await handler(voice))
+            except Exception as failure:
+                if not is_connection_lost(failure):
+                    raise
+                # Every voice webhook may run twice: a seat is taken once per call, and
+                # outcomes and ends are upserts. A lost connection is worth one more go
+                # on a fresh one before the caller hears the apology.
+                log.warning(
+                    "voice webhook %s lost its database connection, trying once more "
+                    "call_sid=%s",
+                    request.url.path,
+                    voice.call_sid,
+                )
+                return twiml.xml(await handler(voice))
         except Exception:
             log.exception("voice webhook %s failed call_sid=%s", request.url.path, voice.call_sid)
             return twiml.xml(twiml.apology(_apology_languages(request), settings))
