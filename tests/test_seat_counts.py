@@ -8,10 +8,13 @@ import logging
 import pytest
 
 from voiceapp import seat_counts
+from voiceapp.db import database
 from voiceapp.emulator import Carrier
+from voiceapp.emulator.inprocess import in_process_carrier
 from voiceapp.models import Room, Seat
+from voiceapp.settings import Settings
 
-from .conftest import FR_NUMBER
+from .conftest import FR_NUMBER, provision_conference
 
 
 async def test_a_drifted_counter_is_set_right_and_logged(
@@ -62,3 +65,11 @@ async def test_reconciling_while_callers_come_and_go_finds_no_drift(conference: 
     assert drifts == []
     room = await Room.get(conference_id="5555")
     assert room.seats_taken == await Seat.filter(room=room).count() == 0
+
+
+async def test_a_server_sets_drifted_counters_right_before_it_serves(settings: Settings) -> None:
+    async with database(settings.database_url):
+        await provision_conference(settings)
+        await Room.filter(conference_id="5555").update(seats_taken=3)
+    async with in_process_carrier(settings):
+        assert (await Room.get(conference_id="5555")).seats_taken == 0
