@@ -8,6 +8,7 @@ while they came) left a seat taken forever.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import timedelta
 
@@ -16,7 +17,7 @@ import pytest
 
 from voiceapp import bridge, housekeeping, ivr_prompts, seats
 from voiceapp.carrier.rest import CarrierApi
-from voiceapp.db import migrate
+from voiceapp.db import database, migrate
 from voiceapp.emulator import Carrier
 from voiceapp.emulator.carrier import EmulatedCall
 from voiceapp.emulator.inprocess import in_process_carrier
@@ -221,3 +222,12 @@ async def test_hang_up_callbacks_during_a_database_outage_leak_no_seat(
                 await api.close()
         assert not await Seat.exists(call_sid=inside.call_sid)
         assert (await Room.get(pk=room.pk)).seats_taken == 0
+
+
+async def test_one_worker_per_period_asks_the_carrier(settings: Settings) -> None:
+    """Four workers' rounds at once: one claim succeeds, the rest wait for the next."""
+    async with database(settings.database_url):
+        claims = await asyncio.gather(*(housekeeping.claim("carrier_check", 60) for _ in range(4)))
+        assert sorted(claims) == [False, False, False, True]
+        assert not await housekeeping.claim("carrier_check", 60)
+        assert await housekeeping.claim("another_job", 60)

@@ -1,11 +1,12 @@
 """The server's periodic upkeep: seats whose hang-up was lost, seat counters, old rows.
 
-It runs in every worker, once before the worker serves (without the carrier's checks,
-which could keep it waiting for a slow API) and then every
-VOICEAPP_HOUSEKEEPING_SECONDS (with some jitter, so that workers started together do not
-all run at once). Every step is atomic and safe to run in several workers at the same
-time; each one runs even when another fails (the database may be away for a while: one
-line in the log, and the next round tries again).
+It runs in every worker: once before the worker serves (without the carrier's checks,
+which could keep it waiting for a slow API), then every VOICEAPP_HOUSEKEEPING_SECONDS,
+with some jitter so that workers started together do not all run at once. Every step is
+atomic and safe to run in several workers at the same time; the one that costs requests
+to the carrier runs in one worker per period (`claim`). Each step runs even when another
+fails (the database may be away for a while): one line in the log, and the next round
+tries again.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 
 from voiceapp import seat_counts, seat_upkeep
 from voiceapp.carrier import rest
+from voiceapp.models import HousekeepingRound
 from voiceapp.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -33,11 +36,35 @@ def steps(settings: Settings, carrier: rest.CarrierApi | None) -> list[Step]:
         found.append(
             (
                 "seats checked with the carrier",
-                lambda: seat_upkeep.check_with_carrier(carrier, settings),
+                lambda: _once_per_period(
+                    "carrier_check",
+                    settings,
+                    lambda: seat_upkeep.check_with_carrier(carrier, settings),
+                ),
             )
         )
     found.append(("seat counters", seat_counts.reconcile_seat_counts))
     return found
+
+
+async def claim(job: str, period_seconds: float) -> bool:
+    """Whether this worker is the one to run `job` now: the one whose conditional UPDATE
+    moved its due time, so that N workers make one round of it per period, not N."""
+    now = datetime.now(UTC)
+    await HousekeepingRound.get_or_create(name=job, defaults={"due_at": now})
+    moved = await HousekeepingRound.filter(name=job, due_at__lte=now).update(
+        due_at=now + timedelta(seconds=period_seconds)
+    )
+    return moved == 1
+
+
+async def _once_per_period(
+    job: str, settings: Settings, work: Callable[[], Awaitable[object]]
+) -> object:
+    # A little under the period: a worker's jittered sleep may end early.
+    if await claim(job, 0.75 * settings.housekeeping_seconds):
+        return await work()
+    return None
 
 
 async def tidy(settings: Settings, carrier: rest.CarrierApi | None) -> None:

@@ -224,3 +224,16 @@ class LoginAttempt(Model):
 
     class Meta:
         table = "login_attempt"
+
+
+class HousekeepingRound(Model):
+    """When a periodic job shared by the workers is next due.
+
+    The worker whose conditional UPDATE moves due_at runs the job: one worker per period.
+    """
+
+    name = fields.CharField(max_length=32, primary_key=True)
+    due_at = fields.DatetimeField()
+
+    class Meta:
+        table = "housekeeping_round"
