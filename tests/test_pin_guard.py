@@ -13,7 +13,7 @@ import pytest
 from voiceapp import ivr_prompts, seats
 from voiceapp.emulator import Carrier, EmulatedCall
 from voiceapp.emulator.inprocess import in_process_carrier
-from voiceapp.models import Language, PinFailure, Seat
+from voiceapp.models import Attempt, Language, Seat
 from voiceapp.settings import Settings
 
 from .conftest import FR_NUMBER, make_settings, provision_conference
@@ -94,9 +94,40 @@ async def test_lockout_ends_when_failures_leave_the_window(
         await guess(guarded, GUESSER, WRONG_PIN, WRONG_PIN, WRONG_PIN)
     assert heard("locked_out") in (await guess(guarded, GUESSER, RIGHT_PIN)).said
     # Age only the three oldest failures past the window: 3 recent ones remain, under 6.
-    oldest = await PinFailure.all().order_by("failed_at").limit(3).values_list("id", flat=True)
-    aged = seats.now() - timedelta(seconds=settings.pin_window_seconds + 1)
-    await PinFailure.filter(id__in=oldest).update(failed_at=aged)
+    await age(await failures(3), settings)
     call = await guess(guarded, GUESSER, RIGHT_PIN)
     assert call.conference is not None
     await call.hangup()
+
+
+async def test_refused_tries_do_not_make_the_lockout_last(
+    guarded: Carrier, settings: Settings
+) -> None:
+    """Only compared PINs count: a guesser who keeps calling while locked out does not
+    keep the lockout going once the failures that caused it have left the window."""
+    for _ in range(2):
+        await guess(guarded, GUESSER, WRONG_PIN, WRONG_PIN, WRONG_PIN)
+    counted = await failures()
+    assert len(counted) == 6
+    for _ in range(6):
+        assert heard("locked_out") in (await guess(guarded, GUESSER, WRONG_PIN)).said
+    assert await failures() == counted
+    await age(counted, settings)
+    call = await guess(guarded, GUESSER, RIGHT_PIN)
+    assert call.conference is not None
+    await call.hangup()
+    assert await failures() == counted  # the right PIN is not counted as a failure
+
+
+async def failures(oldest: int | None = None) -> list[int]:
+    """The counted failures of GUESSER's number, oldest first."""
+    rows = Attempt.filter(key=f"pin:caller:{GUESSER}").order_by("attempted_at", "id")
+    if oldest is not None:
+        rows = rows.limit(oldest)
+    return list(await rows.values_list("id", flat=True))
+
+
+async def age(rows: list[int], settings: Settings) -> None:
+    """Move these failures out of the window, as time would."""
+    aged = seats.now() - timedelta(seconds=settings.pin_window_seconds + 1)
+    await Attempt.filter(id__in=rows).update(attempted_at=aged)

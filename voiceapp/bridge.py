@@ -1,6 +1,6 @@
 """The conference bridge: its extension, its rooms, their IDs and PINs.
 
-Seats (who is in a room) are in `seats`; lockout after PIN guessing in `pin_guard`.
+Seats (who is in a room) are in `seats`; lockout after PIN guessing in `attempt_limits`.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@
              language), ask_id                       "*" -> the other language, greeting again
     ask_pin  ask_pin                  PIN            right -> join
                                                      wrong -> wrong_pin + ask_pin (3 tries), bye
-                                                     locked out (pin_guard) -> locked_out, goodbye
+                                                     locked out (attempt_limits) -> locked_out, bye
     join     joining (the room's      -              seat taken -> conference
              recording if it has one),               full -> room_full, goodbye
              first or count
@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from voiceapp import bridge, call_records, pin_guard, seats
+from voiceapp import attempt_limits, bridge, call_records, seats
 from voiceapp.call_records import Caller, Outcome
 from voiceapp.models import Language, Room
 from voiceapp.settings import Settings
@@ -186,12 +186,15 @@ async def _on_pin(state: CallState, digits: str, caller: Caller, settings: Setti
     if room is None:  # deleted while the caller was typing
         ask_id = replace(state, step="ask_id", tries=0, quiet=0, room_id=None)
         return Reply(state.language, (Line("unknown_id"),), Ask(ask_id))
-    if await pin_guard.is_locked_out(room, caller.number, caller.call_sid, settings):
+    # Counted before it is compared, so that PINs typed at once cannot all be compared.
+    admission = await attempt_limits.admit_pin(room, caller, settings)
+    if not admission.admitted:
         await call_records.set_outcome(caller, Outcome.LOCKED_OUT, room)
         return goodbye(state.language, Line("locked_out"))
     if bridge.pin_matches(room, digits):
+        await attempt_limits.withdraw(admission)
         return await _join(room, state.language, caller, settings)
-    await pin_guard.record_failure(room, caller.number, caller.call_sid)
+    attempt_limits.wrong_pin(room, caller)
     return await wrong_entry(state, caller, Line("wrong_pin"), Outcome.WRONG_PIN, room)
 
 

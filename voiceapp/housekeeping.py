@@ -17,7 +17,7 @@ import random
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
-from voiceapp import seat_counts, seat_upkeep
+from voiceapp import attempt_limits, seat_counts, seat_upkeep
 from voiceapp.carrier import rest
 from voiceapp.models import HousekeepingRound
 from voiceapp.settings import Settings
@@ -44,6 +44,7 @@ def steps(settings: Settings, carrier: rest.CarrierApi | None) -> list[Step]:
             )
         )
     found.append(("seat counters", seat_counts.reconcile_seat_counts))
+    found.append(("old PIN and login tries", lambda: attempt_limits.prune_expired(settings)))
     return found
 
 

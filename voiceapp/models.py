@@ -165,21 +165,6 @@ class CallRecord(Model):
         table = "call_record"
 
 
-class PinFailure(Model):
-    """A wrong PIN typed for a room, counted over a sliding window to stop guessing."""
-
-    id = fields.IntField(primary_key=True)
-    room: fields.ForeignKeyRelation[Room] = fields.ForeignKeyField(
-        "voiceapp.Room", related_name="pin_failures", on_delete=fields.CASCADE
-    )
-    caller = fields.CharField(max_length=64, db_index=True)
-    call_sid = fields.CharField(max_length=64)
-    failed_at = fields.DatetimeField(db_index=True)
-
-    class Meta:
-        table = "pin_failure"
-
-
 class Voicemail(Model):
     id = fields.IntField(primary_key=True)
     extension: fields.ForeignKeyNullableRelation[Extension] = fields.ForeignKeyField(
@@ -215,15 +200,22 @@ class AdminUser(Model):
         table = "admin_user"
 
 
-class LoginAttempt(Model):
-    """Failed admin logins, by client address and by username, for rate limiting."""
+class Attempt(Model):
+    """A try at a room's PIN or an admin's password, counted by attempt_limits.
+
+    A failure, or a try still being checked, counted over a sliding window: one row per
+    key the try counts under (its caller and its room, say).
+    """
 
     id = fields.IntField(primary_key=True)
-    key = fields.CharField(max_length=128, db_index=True)
+    # What is counted: "pin:caller:+33612345678", "pin:room:12", "login:user:alice",
+    # "login:address:192.0.2.1".
+    key = fields.CharField(max_length=128)
     attempted_at = fields.DatetimeField(db_index=True)
 
     class Meta:
-        table = "login_attempt"
+        table = "attempt"
+        indexes = (("key", "attempted_at"),)
 
 
 class HousekeepingRound(Model):

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from voiceapp import accounts, login_throttle
+from voiceapp import accounts, attempt_limits
 from voiceapp.admin import auth
 from voiceapp.admin.csrf import verified_form
 from voiceapp.admin.forms import GENERAL, FormState, field_text
@@ -38,15 +38,18 @@ async def login(request: Request) -> Response:
     _ = request_gettext(request)
     settings = settings_of(request)
     address = request.client.host if request.client else "unknown"
-    if await login_throttle.is_blocked(username, address, settings):
+    # Counted before the password is checked, so that guesses sent at once cannot all be
+    # checked: see attempt_limits.
+    admission = await attempt_limits.admit_login(username, address, settings)
+    if not admission.admitted:
         state.errors[GENERAL] = _("Too many failed logins. Please try again in a few minutes.")
         return render(request, "admin/login.html", {"form": state}, status_code=429)
     user = await accounts.authenticate(username, password)
     if user is None:
-        await login_throttle.record_failure(username, address, settings)
+        attempt_limits.login_failed(username, address)
         state.errors[GENERAL] = _("Wrong username or password.")
         return render(request, "admin/login.html", {"form": state}, status_code=400)
-    await login_throttle.forget_user(username)
+    await attempt_limits.login_succeeded(admission, username)
     auth.log_in(request, user)
     return see_other(auth.safe_next(state.value("next")) or request.url_for(HOME))
 
