@@ -4,9 +4,9 @@ It runs in every worker: once before the worker serves (without the carrier's ch
 which could keep it waiting for a slow API), then every VOICEAPP_HOUSEKEEPING_SECONDS,
 with some jitter so that workers started together do not all run at once. Every step is
 atomic and safe to run in several workers at the same time; the one that costs requests
-to the carrier runs in one worker per period (`claim`). Each step runs even when another
-fails (the database may be away for a while): one line in the log, and the next round
-tries again.
+to the carrier runs in one worker per period (`claim`). A step that fails (the database
+may be away for a while) ends the round: one line in the log, and the next round tries
+again.
 """
 
 from __future__ import annotations
@@ -29,7 +29,12 @@ Step = tuple[str, Callable[[], Awaitable[object]]]
 
 
 def steps(settings: Settings, carrier: rest.CarrierApi | None) -> list[Step]:
+    # The seat counters first: on SQLite they are checked through the inline connection
+    # (sqlite_inline), whose failure to open the database leaves nothing behind. The ORM's
+    # SQLite client, once its first connection failed, waits for ever on its own lock
+    # (tortoise-orm 1.1.9): a round whose first step failed goes no further.
     found: list[Step] = [
+        ("seat counters", seat_counts.reconcile_seat_counts),
         ("seats past the call time limit", lambda: seat_upkeep.release_overdue(settings)),
     ]
     if carrier is not None:
@@ -43,7 +48,6 @@ def steps(settings: Settings, carrier: rest.CarrierApi | None) -> list[Step]:
                 ),
             )
         )
-    found.append(("seat counters", seat_counts.reconcile_seat_counts))
     found.append(("old PIN and login tries", lambda: attempt_limits.prune_expired(settings)))
     return found
 
@@ -68,13 +72,15 @@ async def _once_per_period(
     return None
 
 
-async def tidy(settings: Settings, carrier: rest.CarrierApi | None) -> None:
-    """One round of every step."""
+async def tidy(settings: Settings, carrier: rest.CarrierApi | None) -> bool:
+    """One round of every step; False when one failed and the round stopped there."""
     for name, work in steps(settings, carrier):
         try:
             await work()
         except Exception as failure:  # one line; the next round tries again
             log.warning("housekeeping: %s failed: %s", name, type(failure).__name__)
+            return False
+    return True
 
 
 async def at_start(settings: Settings) -> None:
