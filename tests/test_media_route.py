@@ -166,6 +166,40 @@ async def test_range_past_the_end_gives_416(client: httpx.AsyncClient) -> None:
     assert response.headers["content-range"] == f"bytes */{len(AUDIO)}"
 
 
+# Python refuses int() of more than 4,300 digits; a header may carry any number of them.
+MANY_NINES = "9" * 5000
+
+
+@pytest.mark.parametrize(
+    ("header", "first", "last"),
+    [
+        (f"bytes=0-{MANY_NINES}", 0, len(AUDIO) - 1),
+        (f"bytes=-{MANY_NINES}", 0, len(AUDIO) - 1),
+        (f"bytes={'0' * 5000}5-{'0' * 5000}9", 5, 9),
+        ("bytes=10-99999999999999999999", 10, len(AUDIO) - 1),
+    ],
+    ids=["last", "suffix", "leading-zeros", "20-digits"],
+)
+async def test_positions_of_any_length_are_read(
+    client: httpx.AsyncClient, header: str, first: int, last: int
+) -> None:
+    response = await client.get("/media/fr/greeting.wav", headers={"Range": header})
+    assert response.status_code == 206
+    assert response.headers["content-range"] == f"bytes {first}-{last}/{len(AUDIO)}"
+    assert response.content == AUDIO[first : last + 1]
+
+
+@pytest.mark.parametrize("digits", [4301, 20])
+async def test_a_first_byte_of_any_length_past_the_end_gives_416(
+    client: httpx.AsyncClient, digits: int
+) -> None:
+    response = await client.get(
+        "/media/fr/greeting.wav", headers={"Range": f"bytes={'9' * digits}-"}
+    )
+    assert response.status_code == 416
+    assert response.headers["content-range"] == f"bytes */{len(AUDIO)}"
+
+
 @pytest.mark.parametrize("header", ["bytes=0-1,5-9", "items=0-5", "bytes=9-2", "bytes=-"])
 async def test_ranges_we_do_not_serve_give_the_whole_file(
     client: httpx.AsyncClient, header: str

@@ -15,6 +15,7 @@ from voiceapp.settings import Settings
 from voiceapp.webhooks.endpoint import MAX_FIELDS, clean
 from voiceapp.webhooks.signature import HEADER, sign
 
+from .apology import errors_logged, is_apology
 from .conftest import AUTH_TOKEN, FR_NUMBER, PUBLIC_URL, make_settings
 from .twiml import parse, verbs
 
@@ -120,13 +121,21 @@ GARBAGE_DIGITS = [
     "path", [GATHER_ID, "/voice/gather?step=ask_pin&lang=es&tries=0&quiet=0&room=1"]
 )
 async def test_garbage_digits_get_valid_twiml(
-    client: httpx.AsyncClient, path: str, digits: str
+    client: httpx.AsyncClient,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+    path: str,
+    digits: str,
 ) -> None:
     response = await signed_post(client, path, {**CALL, "Digits": digits})
     assert response.status_code == 200
     root = parse(response.content)
     assert verbs(root)  # the caller hears or is asked something, never an empty answer
     assert root.find(".//Say") is not None
+    # Handled as input (asked again, told it is unknown), not crashed on: the endpoint
+    # would turn a crash into the apology, which is valid TwiML with a <Say> too.
+    assert not is_apology(response.content, settings), response.text
+    assert errors_logged(caplog) == []
 
 
 @pytest.mark.parametrize(

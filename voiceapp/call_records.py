@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
+from math import ceil
 
 from voiceapp.db import execute_sql
 from voiceapp.models import CallRecord, Room
@@ -105,15 +106,33 @@ async def set_outcome(caller: Caller, outcome: Outcome, room: Room | None = None
     await _record(caller, values)
 
 
+# The longest call a carrier reports: Twilio's TimeLimit goes up to 24 hours.
+LONGEST_CALL_SECONDS = 24 * 60 * 60
+
+
+def _reported_duration(duration_seconds: int | None) -> int | None:
+    """The carrier's CallDuration if a call can have lasted that long, else None (unknown).
+
+    A larger value is not a duration (a carrier bug, a replay with a doctored form): as a
+    timedelta it overflows, and in the column it would not fit, either of which would
+    leave the call without an end and its seat held.
+    """
+    if duration_seconds is None or not 0 <= duration_seconds <= LONGEST_CALL_SECONDS:
+        return None
+    return duration_seconds
+
+
 async def end_call(caller: Caller, duration_seconds: int | None) -> None:
     """The carrier says the call is over: stamp its end once, and name why if nothing did.
 
     A call with no row yet ended before any outcome (the caller hung up at the greeting):
-    it is written now as abandoned, started `duration_seconds` ago."""
+    it is written now as abandoned, started `duration_seconds` ago. A duration no call can
+    have counts as unknown: the row's own start then gives it."""
     ended_at = datetime.now(UTC)
+    duration_seconds = _reported_duration(duration_seconds)
     record = await CallRecord.get_or_none(call_sid=caller.call_sid)
     if record is None:
-        duration = max(0, duration_seconds or 0)
+        duration = duration_seconds or 0
         await _record(
             caller,
             {
@@ -126,24 +145,42 @@ async def end_call(caller: Caller, duration_seconds: int | None) -> None:
         return
     if record.ended_at is not None:
         return
-    record.ended_at = ended_at
     if duration_seconds is None:
-        duration_seconds = int((record.ended_at - record.started_at).total_seconds())
-    record.duration_seconds = max(0, duration_seconds)
-    # The carrier's duration is the whole call's; the row was made at its first outcome.
-    record.started_at = ended_at - timedelta(seconds=record.duration_seconds)
-    if record.outcome == Outcome.IN_PROGRESS:
-        record.outcome = Outcome.ABANDONED
-    await record.save()
+        duration_seconds = int((ended_at - record.started_at).total_seconds())
+    duration_seconds = max(0, duration_seconds)
+    # Only the columns the end sets, and only once: an outcome another webhook of the call
+    # writes meanwhile is never overwritten with the one read above.
+    ended = await CallRecord.filter(id=record.pk, ended_at__isnull=True).update(
+        ended_at=ended_at,
+        duration_seconds=duration_seconds,
+        # The carrier's duration is the whole call's; the row was made at its first outcome.
+        started_at=ended_at - timedelta(seconds=duration_seconds),
+    )
+    if ended:
+        await CallRecord.filter(id=record.pk, outcome=Outcome.IN_PROGRESS.value).update(
+            outcome=Outcome.ABANDONED.value
+        )
 
 
-async def history(page: int, per_page: int) -> tuple[list[CallRecord], int]:
-    """One page of calls, newest first, and the total count."""
+@dataclass(frozen=True)
+class HistoryPage:
+    calls: list[CallRecord]  # newest first
+    number: int  # the page shown: the one asked for, brought within 1..pages
+    pages: int
+    total: int
+
+
+async def history(page: int, per_page: int) -> HistoryPage:
+    """One page of calls, newest first. A page past the last shows the last one: an
+    offset of any size from the URL would otherwise reach the database (where one past
+    64 bits is an error, not an empty page)."""
     total = await CallRecord.all().count()
+    pages = max(1, ceil(total / per_page))
+    number = min(max(1, page), pages)
     rows = (
         await CallRecord.all()
         .order_by("-started_at", "-id")
-        .offset(max(0, page - 1) * per_page)
+        .offset((number - 1) * per_page)
         .limit(per_page)
     )
-    return rows, total
+    return HistoryPage(calls=rows, number=number, pages=pages, total=total)

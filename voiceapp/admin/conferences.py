@@ -16,7 +16,7 @@ from voiceapp.admin.http import settings_of
 from voiceapp.admin.labels import CALLER_LANGUAGES, options
 from voiceapp.admin.locale import request_gettext
 from voiceapp.admin.templating import render
-from voiceapp.errors import NotFound
+from voiceapp.errors import VoiceappError
 from voiceapp.media import greetings
 from voiceapp.models import Bridge, Room
 
@@ -117,7 +117,7 @@ async def _show_room_form(request: Request, state: FormState) -> Response:
 async def _find_room(request: Request) -> Room:
     try:
         return await bridge.get_room(request.path_params["conference_id"])
-    except NotFound:
+    except VoiceappError:  # not a conference ID ("abc"), or no room has it
         raise HTTPException(404) from None
 
 

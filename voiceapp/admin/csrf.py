@@ -9,11 +9,14 @@ and same-site subdomains where it does not.)
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
+
+log = logging.getLogger(__name__)
 
 SESSION_KEY = "csrf"
 FIELD = "csrf_token"
@@ -35,7 +38,15 @@ def rotate(request: Request) -> None:
 
 async def verified_form(request: Request) -> FormData:
     """The POSTed form, once its CSRF token matches the session's; 403 otherwise."""
-    form = await request.form()
+    try:
+        form = await request.form()
+    except ClientDisconnect:
+        # The browser went away mid-upload (a tab closed, a connection lost): nobody is
+        # left to answer, and nothing failed here, so one line rather than a traceback.
+        log.info(
+            "admin form to %s abandoned: the browser left before sending it all", request.url.path
+        )
+        raise HTTPException(400) from None
     sent = form.get(FIELD)
     expected = request.session.get(SESSION_KEY)
     if not (

@@ -38,6 +38,8 @@ OUTCOMES = {
     Outcome.JOINED: N_("Joined"),
     Outcome.ROOM_FULL: N_("Room full"),
     Outcome.UNKNOWN_ID: N_("Unknown conference ID"),
+    # Translators: the caller typed an extension number that does not exist.
+    Outcome.UNKNOWN_EXTENSION: N_("Unknown extension"),
     Outcome.WRONG_PIN: N_("Wrong PIN"),
     Outcome.LOCKED_OUT: N_("Locked out (PIN guessing)"),
     Outcome.NO_INPUT: N_("No input"),
@@ -49,9 +51,10 @@ OUTCOMES = {
 
 
 def outcome_label(outcome: str) -> str:
-    """The label of a stored outcome; one this version does not know shows as stored."""
+    """The label of a stored outcome; one this version does not know, or cannot name,
+    shows as stored rather than breaking the whole history page."""
     try:
-        return OUTCOMES[Outcome(outcome)]
+        return OUTCOMES.get(Outcome(outcome), outcome)
     except ValueError:
         return outcome
 

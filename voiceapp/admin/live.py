@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from math import ceil
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -43,16 +41,17 @@ def _page_number(raw: str | None) -> int:
 
 @requires_admin
 async def history_page(request: Request) -> Response:
-    page = _page_number(request.query_params.get("page"))
-    calls, total = await call_records.history(page, HISTORY_PER_PAGE)
+    page = await call_records.history(
+        _page_number(request.query_params.get("page")), HISTORY_PER_PAGE
+    )
     return render(
         request,
         "admin/history.html",
         {
-            "calls": calls,
-            "page": page,
-            "pages": max(1, ceil(total / HISTORY_PER_PAGE)),
-            "total": total,
+            "calls": page.calls,
+            "page": page.number,
+            "pages": page.pages,
+            "total": page.total,
             "outcome_label": outcome_label,
         },
     )

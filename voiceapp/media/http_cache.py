@@ -11,6 +11,10 @@ from email.utils import formatdate, parsedate_to_datetime
 from starlette.datastructures import Headers
 
 RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+# A byte position past the end of any file. A Range position of more digits than this
+# has (19) stands for it: converting the digits as they come would let a header of
+# 4,301 digits raise (Python's limit on int() of a string) and fail the request.
+PAST_ANY_FILE = 2**63
 
 
 @dataclass(frozen=True)
@@ -72,13 +76,22 @@ def byte_range(headers: Headers, validators: Validators, size: int) -> tuple[int
     if not first_text and not last_text:
         return None
     if not first_text:  # "bytes=-500": the last 500 bytes
-        if int(last_text) == 0 or size == 0:
+        suffix = _position(last_text)
+        if suffix == 0 or size == 0:
             raise Unsatisfiable
-        return max(size - int(last_text), 0), size - 1
-    first = int(first_text)
-    if last_text and int(last_text) < first:  # "bytes=9-2" is not a range: ignore it
+        return max(size - suffix, 0), size - 1
+    first = _position(first_text)
+    if last_text and _position(last_text) < first:  # "bytes=9-2" is not a range: ignore it
         return None
     if first >= size:
         raise Unsatisfiable
-    last = int(last_text) if last_text else size - 1
+    last = _position(last_text) if last_text else size - 1
     return first, min(last, size - 1)
+
+
+def _position(digits: str) -> int:
+    """A byte position as the header writes it (ASCII digits), at most PAST_ANY_FILE."""
+    significant = digits.lstrip("0")
+    if len(significant) >= len(str(PAST_ANY_FILE)):
+        return PAST_ANY_FILE
+    return min(int(significant or "0"), PAST_ANY_FILE)

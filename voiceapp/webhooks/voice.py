@@ -78,9 +78,12 @@ async def conference_status(voice: VoiceRequest) -> VoiceResponse:
 async def call_status(voice: VoiceRequest) -> VoiceResponse:
     if voice.field("CallStatus") in CALL_OVER:
         # The end first: a seat this call's own webhook is taking meanwhile either sees
-        # it and takes none, or committed before and is freed just below.
-        await call_records.end_call(caller_of(voice), voice.whole_number("CallDuration"))
-        await seats.release_seat(voice.call_sid)
+        # it and takes none, or committed before and is freed just below. The seat is
+        # freed even when the history could not be written.
+        try:
+            await call_records.end_call(caller_of(voice), voice.whole_number("CallDuration"))
+        finally:
+            await seats.release_seat(voice.call_sid)
     return VoiceResponse()
 
 
