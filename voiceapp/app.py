@@ -8,12 +8,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from tortoise.contrib.starlette import RegisterTortoise
 
 from voiceapp import admin, housekeeping
+from voiceapp.body_limits import BodyLimits
 from voiceapp.db import tortoise_config
 from voiceapp.media import serve as media
 from voiceapp.settings import Settings, get_settings
@@ -54,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *media.routes,
             admin.mount(settings),
         ],
+        middleware=[Middleware(BodyLimits)],
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -97,6 +97,11 @@ class Settings:
     call_time_limit_seconds: int = 14400
     # How often seat counters, seats and old rows are checked (see housekeeping).
     housekeeping_seconds: int = 60
+    # `voiceapp serve`'s deadlines: a request's head after the connection (or, kept alive,
+    # its first byte), its body after the head; on SIGTERM, the in-flight answers.
+    head_timeout_seconds: int = 10
+    body_timeout_seconds: int = 10
+    shutdown_timeout_seconds: int = 5
 
     @property
     def seat_overdue_seconds(self) -> int:
@@ -165,6 +170,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         # Twilio's <Dial timeLimit> is at most 24 hours; its default is 4.
         call_time_limit_seconds=_int(env, "VOICEAPP_CALL_TIME_LIMIT", 14400, 60, 86400),
         housekeeping_seconds=_int(env, "VOICEAPP_HOUSEKEEPING_SECONDS", 60, 5, 3600),
+        head_timeout_seconds=_int(env, "VOICEAPP_HEAD_TIMEOUT", 10, 1, 300),
+        body_timeout_seconds=_int(env, "VOICEAPP_BODY_TIMEOUT", 10, 1, 300),
+        shutdown_timeout_seconds=_int(env, "VOICEAPP_SHUTDOWN_TIMEOUT", 5, 1, 60),
     )
 
 

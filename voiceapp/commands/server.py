@@ -8,21 +8,62 @@ import logging
 import os
 
 from voiceapp import db
+from voiceapp.body_limits import ADMIN_MAX_BYTES, WEBHOOK_MAX_BYTES
 from voiceapp.commands.base import Groups
 from voiceapp.errors import InvalidInput
+from voiceapp.http_protocol import MAX_HEAD_BYTES, DeadlineHttpProtocol
 from voiceapp.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
+
+# Seconds a connection may sit idle between two requests: uvicorn's own default, set here
+# so that it is stated. An idle connection holds a file descriptor; the carrier opens a
+# new one when it finds one closed.
+KEEP_ALIVE_SECONDS = 5
+
+
+def limits_help() -> str:
+    """What `voiceapp serve --help` says after its options."""
+    webhook, admin = WEBHOOK_MAX_BYTES // 1024, ADMIN_MAX_BYTES // 1024
+    head, idle = MAX_HEAD_BYTES // 1024, KEEP_ALIVE_SECONDS
+    return f"""\
+limits and timeouts (the VOICEAPP_* settings are read from the environment):
+  request body   at most {webhook} KiB on carrier webhooks and {admin} KiB on admin pages:
+                 a larger one is answered 413 and its connection closed
+  request head   at most {head} KiB, and complete VOICEAPP_HEAD_TIMEOUT seconds (10) after
+                 the connection opens (or, kept alive, after its first bytes): else the
+                 connection is closed
+  request body   complete VOICEAPP_BODY_TIMEOUT seconds (10) after its head: else 408
+                 and the connection is closed
+  idle           a kept-alive connection is closed after {idle} s without a request
+  SIGTERM        stop accepting, close idle connections and drop uploads still sending
+                 their body; answer the requests in flight for up to
+                 VOICEAPP_SHUTDOWN_TIMEOUT seconds (5), then exit (with --workers, every
+                 worker at once)
+"""
 
 
 def register(groups: Groups) -> None:
     migrate = groups.add_parser("migrate", help="apply pending database migrations")
     migrate.set_defaults(handler=run_migrate)
 
-    serve = groups.add_parser("serve", help="serve the carrier webhooks (and admin pages)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL only)")
+    serve = groups.add_parser(
+        "serve",
+        help="serve the carrier webhooks (and admin pages)",
+        description="Serve the carrier webhooks and the admin pages over HTTP (uvicorn).",
+        epilog=limits_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    serve.add_argument("--port", type=int, default=8000, help="TCP port (default: %(default)s)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes, each with the limits below (more than 1: PostgreSQL only)",
+    )
     serve.set_defaults(handler=run_serve)
 
 
@@ -66,5 +107,11 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         workers=args.workers,
         log_level=settings.log_level.lower(),
         proxy_headers=True,
+        # Deadlines for each request's head and body, a limit on the head's size, and
+        # uploads dropped at shutdown (http_protocol); body sizes are the app's (body_limits).
+        http=DeadlineHttpProtocol,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        # Past this, requests still being answered are cancelled and the worker exits.
+        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
     )
     return 0

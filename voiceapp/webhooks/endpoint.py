@@ -15,10 +15,12 @@ from functools import wraps
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import FormData, QueryParams, UploadFile
-from starlette.requests import Request
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from twilio.twiml.voice_response import VoiceResponse
 
+from voiceapp.body_limits import WEBHOOK_MAX_BYTES
 from voiceapp.call_flow import Reply
 from voiceapp.db import is_connection_lost
 from voiceapp.models import Language
@@ -53,14 +55,33 @@ async def read_form(request: Request) -> FormData:
     """The carrier's form (always application/x-www-form-urlencoded). Parsed with the
     standard library rather than Starlette's multipart-capable parser, which costs
     several times more on every webhook. A malformed body gives an empty form: it
-    cannot carry a valid signature either."""
+    cannot carry a valid signature either. Read before the signature is checked, so
+    never past WEBHOOK_MAX_BYTES (413)."""
     try:
-        body = (await request.body()).decode("utf-8", errors="replace")
+        body = (await _body_within(request, WEBHOOK_MAX_BYTES)).decode("utf-8", errors="replace")
         fields = parse_qsl(body, keep_blank_values=True, max_num_fields=MAX_FIELDS)
     except ValueError:  # more than MAX_FIELDS fields
         return FormData()
     pairs: list[tuple[str, str | UploadFile]] = list(fields)
     return FormData(pairs)
+
+
+async def _body_within(request: Request, limit: int) -> bytes:
+    """The body, read no further than `limit` bytes. The app's BodyLimits has already
+    refused a longer or cut body before any handler runs; this keeps read_form bounded
+    wherever the webhooks are mounted. An HTTPException, not an error: no traceback,
+    and no apology TwiML for what no carrier sends."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise HTTPException(413, "The request body is too large.", {"Connection": "close"})
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise HTTPException(400, "The request body was cut short.") from None
+    return b"".join(chunks)
 
 
 @dataclass(frozen=True)
@@ -133,8 +154,7 @@ def voice_webhook(handler: VoiceHandler) -> Callable[[Request], Awaitable[Respon
                 # outcomes and ends are upserts. A lost connection is worth one more go
                 # on a fresh one before the caller hears the apology.
                 log.warning(
-                    "voice webhook %s lost its database connection, trying once more "
-                    "call_sid=%s",
+                    "voice webhook %s lost its database connection, trying once more call_sid=%s",
                     request.url.path,
                     voice.call_sid,
                 )
