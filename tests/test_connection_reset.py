@@ -14,7 +14,7 @@ import asyncpg
 import pytest
 
 from voiceapp import ivr_prompts
-from voiceapp.db import database, migrate
+from voiceapp.db import database
 from voiceapp.emulator.inprocess import in_process_carrier
 from voiceapp.models import Language
 
@@ -37,12 +37,11 @@ async def backend_waiting_on_a_lock(admin: asyncpg.Connection, name: str) -> int
 
 @pytest.mark.postgres
 async def test_a_connection_killed_mid_webhook_is_retried_once(
-    postgres_url: str, caplog: pytest.LogCaptureFixture
+    migrated_postgres_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    settings = make_settings(postgres_url)
-    await migrate(postgres_url)
-    name = postgres_url.rsplit("/", 1)[1]
-    async with database(postgres_url):
+    settings = make_settings(migrated_postgres_url)
+    name = migrated_postgres_url.rsplit("/", 1)[1]
+    async with database(migrated_postgres_url):
         await provision_conference(settings)
     admin_dsn = POSTGRES_URL.replace("postgres://", "postgresql://", 1)
     blocker = await asyncpg.connect(admin_dsn.rsplit("/", 1)[0] + "/" + name)

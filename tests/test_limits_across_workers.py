@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from voiceapp import accounts, ivr_prompts
-from voiceapp.db import database, migrate
+from voiceapp.db import database
 from voiceapp.emulator.inprocess import remote_carrier
 from voiceapp.emulator.server import free_port, live_server, serve_command
 from voiceapp.models import Language
@@ -43,15 +43,16 @@ def heard(key: str) -> str:
 
 
 async def test_150_wrong_pins_at_once_over_4_workers_compare_at_most_the_room_limit(
-    postgres_url: str,
+    migrated_postgres_url: str,
 ) -> None:
-    settings = make_settings(postgres_url)
-    await migrate(postgres_url)
-    async with database(postgres_url):
+    settings = make_settings(migrated_postgres_url)
+    async with database(migrated_postgres_url):
         await provision_conference(settings)
     port = free_port()
     async with (
-        live_server(serve_command(port, WORKERS), server_env(postgres_url, port), port) as server,
+        live_server(
+            serve_command(port, WORKERS), server_env(migrated_postgres_url, port), port
+        ) as server,
         remote_carrier(server.base_url, AUTH_TOKEN) as carrier,
     ):
         assert len(server.child_pids()) >= WORKERS, server.log()
@@ -72,15 +73,16 @@ async def test_150_wrong_pins_at_once_over_4_workers_compare_at_most_the_room_li
 
 
 async def test_40_wrong_passwords_at_once_over_4_workers_check_at_most_the_user_limit(
-    postgres_url: str,
+    migrated_postgres_url: str,
 ) -> None:
-    settings = make_settings(postgres_url)
-    await migrate(postgres_url)
-    async with database(postgres_url):
+    settings = make_settings(migrated_postgres_url)
+    async with database(migrated_postgres_url):
         await accounts.create_admin("alice", PASSWORD)
     port = free_port()
     async with (
-        live_server(serve_command(port, WORKERS), server_env(postgres_url, port), port) as server,
+        live_server(
+            serve_command(port, WORKERS), server_env(migrated_postgres_url, port), port
+        ) as server,
         httpx.AsyncClient(base_url=server.base_url, timeout=60.0) as browser,
     ):
         assert len(server.child_pids()) >= WORKERS, server.log()

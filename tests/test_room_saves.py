@@ -14,7 +14,7 @@ import itertools
 import pytest
 
 from voiceapp import bridge
-from voiceapp.db import database, migrate
+from voiceapp.db import database
 from voiceapp.emulator import Carrier
 from voiceapp.emulator.carrier import EmulatedCall
 from voiceapp.emulator.inprocess import remote_carrier
@@ -107,15 +107,16 @@ async def test_saving_a_room_while_callers_come_and_go_keeps_its_cap(
 
 @pytest.mark.postgres
 @pytest.mark.slow
-async def test_saving_a_room_keeps_its_cap_with_four_workers(postgres_url: str) -> None:
-    settings = make_settings(postgres_url)
-    await migrate(postgres_url)
+async def test_saving_a_room_keeps_its_cap_with_four_workers(migrated_postgres_url: str) -> None:
+    settings = make_settings(migrated_postgres_url)
     port = free_port()
-    async with database(postgres_url):
+    async with database(migrated_postgres_url):
         await provision_conference(settings)
         await add_small_room(settings)
         async with (
-            live_server(serve_command(port, 4), server_env(postgres_url, port), port) as server,
+            live_server(
+                serve_command(port, 4), server_env(migrated_postgres_url, port), port
+            ) as server,
             remote_carrier(server.base_url, AUTH_TOKEN) as carrier,
         ):
             saves = await churn_while_saving(carrier, settings)

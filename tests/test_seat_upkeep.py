@@ -17,7 +17,7 @@ import pytest
 
 from voiceapp import bridge, housekeeping, ivr_prompts, seats
 from voiceapp.carrier.rest import CarrierApi
-from voiceapp.db import database, migrate
+from voiceapp.db import database
 from voiceapp.emulator import Carrier
 from voiceapp.emulator.carrier import EmulatedCall
 from voiceapp.emulator.inprocess import in_process_carrier
@@ -188,14 +188,13 @@ async def test_an_unreachable_carrier_frees_nothing(
 
 @pytest.mark.postgres
 async def test_hang_up_callbacks_during_a_database_outage_leak_no_seat(
-    postgres_url: str,
+    migrated_postgres_url: str,
 ) -> None:
     """The real fault: the database refuses connections while the caller hangs up. Every
     callback is still answered 200 (the carrier never retries); the seat is freed by the
     carrier check once the database is back."""
-    settings = make_settings(postgres_url)
-    await migrate(postgres_url)
-    name = postgres_url.rsplit("/", 1)[1]
+    settings = make_settings(migrated_postgres_url)
+    name = migrated_postgres_url.rsplit("/", 1)[1]
     async with in_process_carrier(settings) as carrier:
         await provision_conference(settings)
         room = await one_seat_room(settings)

@@ -9,7 +9,7 @@ import asyncpg
 
 from voiceapp import seats
 from voiceapp.call_records import Caller
-from voiceapp.db import database, migrate
+from voiceapp.db import database
 from voiceapp.emulator import Carrier
 from voiceapp.models import CallRecord, Room, Seat, SeatState
 from voiceapp.settings import Settings
@@ -203,15 +203,14 @@ async def test_one_call_walking_in_many_times_at_once_holds_one_seat(
 
 
 async def test_a_retry_racing_its_own_first_webhook_finds_the_seat_it_took(
-    postgres_url: str,
+    migrated_postgres_url: str,
 ) -> None:
     """PostgreSQL only (SQLite runs one write transaction at a time, so it has no such
     race): the first webhook's seat commits while the retry waits on the room's row; the
     retry's insert then collides and the retry looks again."""
-    await migrate(postgres_url)
-    async with database(postgres_url):
-        await provision_conference(make_settings(postgres_url))
-        await race_a_retry(postgres_url)
+    async with database(migrated_postgres_url):
+        await provision_conference(make_settings(migrated_postgres_url))
+        await race_a_retry(migrated_postgres_url)
 
 
 async def race_a_retry(postgres_url: str) -> None:
@@ -241,15 +240,16 @@ async def race_a_retry(postgres_url: str) -> None:
 
 
 async def test_an_end_committed_during_the_seat_statement_keeps_its_outcome(
-    postgres_url: str,
+    migrated_postgres_url: str,
 ) -> None:
     """PostgreSQL only: the status callback's end commits while the seat statement waits
     to write the same call's record. The statement's snapshot missed the end, so the seat
     is taken (expiry frees it), but the record keeps "abandoned", not "joined"."""
-    await migrate(postgres_url)
-    async with database(postgres_url):
-        await provision_conference(make_settings(postgres_url))
-        ending = await asyncpg.connect(postgres_url.replace("postgres://", "postgresql://"))
+    async with database(migrated_postgres_url):
+        await provision_conference(make_settings(migrated_postgres_url))
+        ending = await asyncpg.connect(
+            migrated_postgres_url.replace("postgres://", "postgresql://")
+        )
         try:
             async with ending.transaction():
                 await ending.execute(

@@ -11,8 +11,9 @@ import pytest
 import uvicorn
 
 from voiceapp.cli import main
-from voiceapp.db import migrate
 from voiceapp.settings import get_settings
+
+from .conftest import DatabaseTemplates
 
 
 @pytest.fixture
@@ -26,17 +27,9 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]
 
 
 @pytest.fixture
-async def sqlite_url(tmp_path: Path) -> str:
+async def sqlite_url(tmp_path: Path, database_templates: DatabaseTemplates) -> str:
     """A migrated SQLite database: serve refuses an unmigrated one."""
-    url = f"sqlite://{tmp_path}/voiceapp.sqlite3"
-    await migrate(url)
-    return url
-
-
-@pytest.fixture
-async def migrated_postgres_url(postgres_url: str) -> str:
-    await migrate(postgres_url)
-    return postgres_url
+    return await database_templates.copy_sqlite(tmp_path / "voiceapp.sqlite3")
 
 
 @pytest.fixture

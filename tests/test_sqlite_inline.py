@@ -13,8 +13,10 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from voiceapp import sqlite_inline
-from voiceapp.db import database, migrate
+from voiceapp.db import database
 from voiceapp.sqlite_inline import run_inline, write_transaction
+
+from .conftest import DatabaseTemplates
 
 pytestmark = pytest.mark.usefixtures("no_waiting")
 
@@ -26,10 +28,8 @@ def no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-async def sqlite_url(tmp_path: Path) -> str:
-    url = f"sqlite://{tmp_path}/inline.sqlite3"
-    await migrate(url)
-    return url
+async def sqlite_url(tmp_path: Path, database_templates: DatabaseTemplates) -> str:
+    return await database_templates.copy_sqlite(tmp_path / "inline.sqlite3")
 
 
 def add_extension(number: str) -> Callable[[sqlite3.Connection], str]:

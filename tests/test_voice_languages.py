@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from voiceapp import directory
-from voiceapp.db import migrate
 from voiceapp.emulator import Carrier
 from voiceapp.emulator.carrier import EmulatedCall
 from voiceapp.media import manifest
@@ -27,8 +26,8 @@ PLAY = {"mode": "play"}
 
 
 @pytest.fixture
-async def settings(
-    request: pytest.FixtureRequest, database_url: str, rendered_media: Path, tmp_path: Path
+def settings(
+    request: pytest.FixtureRequest, migrated_database_url: str, rendered_media: Path, tmp_path: Path
 ) -> Settings:
     """Settings for the media mode a test asks for (say by default), on the rendered files,
     a copy of them the test may spoil ("copy"), or an empty media directory ("empty")."""
@@ -39,9 +38,8 @@ async def settings(
         shutil.copytree(rendered_media, media_dir)
     elif wanted.get("media") == "empty":
         media_dir = tmp_path / "empty"
-    await migrate(database_url)
     return make_settings(
-        database_url, VOICEAPP_MEDIA_MODE=wanted["mode"], VOICEAPP_MEDIA_DIR=str(media_dir)
+        migrated_database_url, VOICEAPP_MEDIA_MODE=wanted["mode"], VOICEAPP_MEDIA_DIR=str(media_dir)
     )
 
 

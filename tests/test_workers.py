@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from voiceapp import ivr_prompts
-from voiceapp.db import database, migrate
+from voiceapp.db import database
 from voiceapp.emulator.carrier import EmulatedCall
 from voiceapp.emulator.inprocess import remote_carrier
 from voiceapp.emulator.server import free_port, live_server, serve_command
@@ -33,14 +33,15 @@ def server_env(database_url: str, port: int) -> dict[str, str]:
 
 @pytest.mark.postgres
 @pytest.mark.slow
-async def test_four_workers_admit_exactly_the_room_capacity(postgres_url: str) -> None:
-    settings = make_settings(postgres_url)
-    await migrate(postgres_url)
-    async with database(postgres_url):
+async def test_four_workers_admit_exactly_the_room_capacity(migrated_postgres_url: str) -> None:
+    settings = make_settings(migrated_postgres_url)
+    async with database(migrated_postgres_url):
         await provision_conference(settings)
     port = free_port()
     async with (
-        live_server(serve_command(port, WORKERS), server_env(postgres_url, port), port) as server,
+        live_server(
+            serve_command(port, WORKERS), server_env(migrated_postgres_url, port), port
+        ) as server,
         remote_carrier(server.base_url, AUTH_TOKEN) as carrier,
     ):
         assert len(server.child_pids()) >= WORKERS, server.log()
@@ -58,13 +59,13 @@ async def test_four_workers_admit_exactly_the_room_capacity(postgres_url: str) -
         room_full = ivr_prompts.text("room_full", Language.FR)
         assert all(room_full in call.said for call in refused)
         assert len(refused) == CALLERS - 10
-        async with database(postgres_url):
+        async with database(migrated_postgres_url):
             room = await Room.get(conference_id="5555")
             assert room.seats_taken == 10
             roster = await Seat.filter(room=room).values_list("call_sid", flat=True)
             assert sorted(roster) == sorted(call.call_sid for call in joined)
         await asyncio.gather(*(call.hangup() for call in joined))
-        async with database(postgres_url):
+        async with database(migrated_postgres_url):
             assert (await Room.get(conference_id="5555")).seats_taken == 0
             assert await Seat.all().count() == 0
     assert "Traceback" not in server.log()
