@@ -102,6 +102,9 @@ class Settings:
     head_timeout_seconds: int = 10
     body_timeout_seconds: int = 10
     shutdown_timeout_seconds: int = 5
+    # The longest a voice webhook may take before the caller hears the apology: under the
+    # carrier's own 15 s, after which it plays a generic error.
+    webhook_deadline_seconds: float = 10.0
 
     @property
     def seat_overdue_seconds(self) -> int:
@@ -173,6 +176,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         head_timeout_seconds=_int(env, "VOICEAPP_HEAD_TIMEOUT", 10, 1, 300),
         body_timeout_seconds=_int(env, "VOICEAPP_BODY_TIMEOUT", 10, 1, 300),
         shutdown_timeout_seconds=_int(env, "VOICEAPP_SHUTDOWN_TIMEOUT", 5, 1, 60),
+        webhook_deadline_seconds=_int(env, "VOICEAPP_WEBHOOK_DEADLINE", 10, 1, 14),
     )
 
 

@@ -7,6 +7,7 @@ hangup): a 5xx or broken XML would make the carrier play its own generic error.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import unicodedata
 from collections.abc import Awaitable, Callable
@@ -145,25 +146,40 @@ def voice_webhook(handler: VoiceHandler) -> Callable[[Request], Awaitable[Respon
             return PlainTextResponse("invalid or missing X-Twilio-Signature", status_code=403)
         voice = VoiceRequest(request, form, settings)
         try:
-            try:
-                return twiml.xml(await handler(voice))
-            except Exception as failure:
-                if not is_connection_lost(failure):
-                    raise
-                # Every voice webhook may run twice: a seat is taken once per call, and
-                # outcomes and ends are upserts. A lost connection is worth one more go
-                # on a fresh one before the caller hears the apology.
-                log.warning(
-                    "voice webhook %s lost its database connection, trying once more call_sid=%s",
-                    request.url.path,
-                    voice.call_sid,
-                )
-                return twiml.xml(await handler(voice))
+            # The carrier waits 15 s, then plays its own error: a handler stuck on the
+            # database (a lock, a pool with no free connection, a dead server) is cut off
+            # in time for the caller to hear our apology instead.
+            async with asyncio.timeout(settings.webhook_deadline_seconds):
+                return twiml.xml(await _answer(handler, voice))
+        except TimeoutError:
+            log.error(
+                "voice webhook %s took over %s s, apologised call_sid=%s",
+                request.url.path,
+                settings.webhook_deadline_seconds,
+                voice.call_sid,
+            )
         except Exception:
             log.exception("voice webhook %s failed call_sid=%s", request.url.path, voice.call_sid)
-            return twiml.xml(twiml.apology(_apology_languages(request), settings))
+        return twiml.xml(twiml.apology(_apology_languages(request), settings))
 
     return endpoint
+
+
+async def _answer(handler: VoiceHandler, voice: VoiceRequest) -> VoiceResponse | str:
+    try:
+        return await handler(voice)
+    except Exception as failure:
+        if not is_connection_lost(failure):
+            raise
+        # Every voice webhook may run twice: a seat is taken once per call, and outcomes
+        # and ends are upserts. A lost connection is worth one more go on a fresh one
+        # before the caller hears the apology.
+        log.warning(
+            "voice webhook %s lost its database connection, trying once more call_sid=%s",
+            voice.request.url.path,
+            voice.call_sid,
+        )
+        return await handler(voice)
 
 
 def _apology_languages(request: Request) -> tuple[Language, ...]:
