@@ -9,6 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as settings_for_hypothesis
+from hypothesis import strategies as st
 
 from voiceapp import directory, extensions
 from voiceapp.cli import main
@@ -54,6 +57,49 @@ def test_accepts_pcm_mulaw_wav_and_mp3() -> None:
     assert audio_check.inspect(pcm_wav(44100, 2)).channels == 2
     tagged = b"ID3\x04\x00\x00\x00\x00\x00\x0a" + bytes(10) + mp3_frames()
     assert audio_check.inspect(tagged) == audio_check.AudioInfo("mp3", 44100, 2, "MP3")
+
+
+def id3_tag(body: bytes = bytes(10), footer: bool = False) -> bytes:
+    """An ID3v2.4 tag around `body` (its size "syncsafe": 7 bits a byte), with the 10-byte
+    footer v2.4 allows, which the size leaves out."""
+    size = bytes((len(body) >> shift) & 0x7F for shift in (21, 14, 7, 0))
+    flags = 0x10 if footer else 0
+    tag = b"ID3\x04\x00" + bytes([flags]) + size + body
+    return tag + b"3DI\x04\x00" + bytes([flags]) + size if footer else tag
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(id3_tag() + id3_tag() + mp3_frames(), id="two-tags"),
+        pytest.param(id3_tag(footer=True) + mp3_frames(), id="tag-with-footer"),
+        pytest.param(id3_tag() + bytes(64) + mp3_frames(), id="padding-after-tag"),
+    ],
+)
+def test_accepts_mp3_whatever_tags_come_first(data: bytes) -> None:
+    """Taggers stack ID3 tags (Windows Media Player), end them with a footer, or pad past
+    their size: a player skips to the first frames, and so does the check."""
+    assert audio_check.inspect(data) == audio_check.AudioInfo("mp3", 44100, 2, "MP3")
+
+
+def test_refuses_mpeg_audio_of_another_layer() -> None:
+    layer_2 = bytes([0xFF, 0xFD, 0x80, 0x44]) + bytes(417 - 4)  # 128 kbit/s, 44.1 kHz
+    with pytest.raises(InvalidInput, match="layer III"):
+        audio_check.inspect(layer_2 * 4)
+
+
+@given(
+    st.sampled_from([b"", id3_tag(), mp3_frames(2), pcm_wav()[:60], b"RIFF\0\0\0\0WAVE"]),
+    st.binary(max_size=2000),
+)
+@settings_for_hypothesis(max_examples=300, deadline=None)
+def test_any_bytes_are_audio_or_one_line_saying_why_not(head: bytes, tail: bytes) -> None:
+    """An upload is whatever the admin picked: the check answers InvalidInput, never
+    another exception (a 500 on the admin page, a traceback in the CLI)."""
+    try:
+        audio_check.inspect(head + tail)
+    except InvalidInput as error:
+        assert "\n" not in str(error)
 
 
 @pytest.mark.parametrize(

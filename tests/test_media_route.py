@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any
@@ -52,9 +53,19 @@ async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
-async def raw_get(app: Starlette, raw_path: bytes) -> int:
+@dataclass
+class Answer:
+    status: int
+    headers: dict[bytes, bytes]
+    body: bytes
+
+
+async def exchange(
+    app: Starlette, raw_path: bytes, on_headers: Callable[[], None] = lambda: None
+) -> Answer:
     """Send a path exactly as given, as a server hands it to the app: percent-decoded once,
-    with no dot-segment clean-up (httpx would clean up "../" before sending)."""
+    with no dot-segment clean-up (httpx would clean up "../" before sending). `on_headers`
+    runs when the response's headers are sent, before its body."""
     scope: dict[str, Any] = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -69,7 +80,7 @@ async def raw_get(app: Starlette, raw_path: bytes) -> int:
         "server": ("voice.example.test", 443),
         "client": ("203.0.113.9", 5060),
     }
-    statuses: list[int] = []
+    answer = Answer(0, {}, b"")
     requested = False
     finished = asyncio.Event()
 
@@ -83,12 +94,19 @@ async def raw_get(app: Starlette, raw_path: bytes) -> int:
 
     async def send(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.start":
-            statuses.append(message["status"])
-        elif message["type"] == "http.response.body" and not message.get("more_body"):
-            finished.set()
+            answer.status, answer.headers = message["status"], dict(message["headers"])
+            on_headers()
+        elif message["type"] == "http.response.body":
+            answer.body += message.get("body", b"")
+            if not message.get("more_body"):
+                finished.set()
 
     await app(scope, receive, send)
-    return statuses[0]
+    return answer
+
+
+async def raw_get(app: Starlette, raw_path: bytes) -> int:
+    return (await exchange(app, raw_path)).status
 
 
 async def test_serves_audio_with_type_length_and_validators(client: httpx.AsyncClient) -> None:
@@ -129,6 +147,12 @@ async def test_revalidation_with_etag_or_date_gives_304(client: httpx.AsyncClien
     assert (
         await client.get("/media/fr/greeting.wav", headers={"If-Modified-Since": older})
     ).status_code == 200
+
+
+async def test_if_none_match_any_gives_304(client: httpx.AsyncClient) -> None:
+    # RFC 9110's "*": whatever version the client holds is current, as the file exists.
+    response = await client.get("/media/fr/greeting.wav", headers={"If-None-Match": "*"})
+    assert response.status_code == 304
 
 
 async def test_changed_file_gets_a_new_etag(client: httpx.AsyncClient, media_dir: Path) -> None:
@@ -251,3 +275,22 @@ async def test_raw_get_reaches_real_files(app: Starlette) -> None:
     # The helper above would pass for the wrong reason if it never reached the route.
     assert await raw_get(app, b"/media/fr/greeting.wav") == 200
     assert await raw_get(app, b"/media/fr%2Fgreeting.wav") == 200
+
+
+async def test_a_file_replaced_while_it_is_sent_arrives_as_it_was(
+    app: Starlette, media_dir: Path
+) -> None:
+    """A render replaces a file (write aside, os.replace) while a carrier fetches it: the
+    carrier gets the file its headers describe, whole, not the head of one and the tail of
+    another, nor more or fewer bytes than Content-Length says. (FileResponse would open the
+    path again after sending the headers: one reason the route streams the file it opened.)"""
+    path = media_dir / "fr" / "greeting.wav"
+    replacement = media_dir / "fr" / ".greeting.wav.partial"
+    replacement.write_bytes(b"RIFF" + bytes(3000))
+    answer = await exchange(
+        app, b"/media/fr/greeting.wav", on_headers=lambda: os.replace(replacement, path)
+    )
+    assert answer.status == 200
+    assert answer.headers[b"content-length"] == str(len(AUDIO)).encode()
+    assert answer.body == AUDIO
+    assert path.read_bytes() == b"RIFF" + bytes(3000)  # the render did land meanwhile

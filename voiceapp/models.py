@@ -17,6 +17,9 @@ from tortoise import fields
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 
+from voiceapp.enum_labels import labels_for
+from voiceapp.i18n import N_
+
 
 class ExtensionKind(StrEnum):
     CONFERENCE_SERVER = "conference_server"
@@ -24,10 +27,35 @@ class ExtensionKind(StrEnum):
     RING_GROUP = "ring_group"
     RECEPTIONIST = "receptionist"
 
+    @property
+    def label(self) -> str:
+        """How the admin pages name it, in English: translate it where it is shown."""
+        return EXTENSION_KIND_LABELS[self]
+
+
+# Every kind's label, checked when this module is imported (see enum_labels).
+EXTENSION_KIND_LABELS = labels_for(
+    ExtensionKind,
+    {
+        ExtensionKind.CONFERENCE_SERVER: N_("Conference server"),
+        ExtensionKind.USER: N_("User"),
+        ExtensionKind.RING_GROUP: N_("Ring group"),
+        ExtensionKind.RECEPTIONIST: N_("Virtual receptionist"),
+    },
+)
+
 
 class Language(StrEnum):
     FR = "fr"
     ES = "es"
+
+    @property
+    def label(self) -> str:
+        """Its name on the admin pages, in English: translate it where it is shown."""
+        return LANGUAGE_LABELS[self]
+
+
+LANGUAGE_LABELS = labels_for(Language, {Language.FR: N_("French"), Language.ES: N_("Spanish")})
 
 
 class SeatState(StrEnum):

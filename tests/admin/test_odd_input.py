@@ -7,7 +7,7 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
+from functools import partial
 from typing import Any
 
 import httpx
@@ -24,7 +24,8 @@ from voiceapp.admin.csrf import verified_form
 from voiceapp.admin.headers import HEADERS
 from voiceapp.app import create_app
 from voiceapp.call_records import Outcome
-from voiceapp.models import CallRecord, ExtensionKind, Language
+from voiceapp.i18n import gettext
+from voiceapp.models import CallRecord, Extension, ExtensionKind, Language
 from voiceapp.settings import Settings
 
 from ..conftest import FR_NUMBER, PUBLIC_URL, provision_conference
@@ -110,27 +111,35 @@ async def test_history_shows_an_outcome_this_version_does_not_know_as_stored(
     assert "left_by_a_future_version" in response.text
 
 
-# Every enum whose values the admin pages show, and the labels they are shown with.
-SHOWN: list[tuple[type[StrEnum], dict[Any, str]]] = [
-    (Outcome, labels.OUTCOMES),
-    (ExtensionKind, labels.EXTENSION_KINDS),
-    (Language, labels.CALLER_LANGUAGES),
-]
+# Every enum whose values the admin pages show (each member's label is written beside it).
+SHOWN: list[type[Outcome | ExtensionKind | Language]] = [Outcome, ExtensionKind, Language]
 
 
-@pytest.mark.parametrize(("enum", "table"), SHOWN, ids=[enum.__name__ for enum, _ in SHOWN])
-def test_every_value_shown_to_people_has_a_label(
-    enum: type[StrEnum], table: dict[Any, str]
+@pytest.mark.parametrize("enum", SHOWN, ids=[enum.__name__ for enum in SHOWN])
+@pytest.mark.parametrize("language", ["fr", "es"])
+def test_every_value_shown_to_people_has_a_translated_label(
+    enum: type[Outcome | ExtensionKind | Language], language: str
 ) -> None:
     """A new member without a label would break the page that shows it."""
-    assert sorted(str(key) for key in table) == sorted(member.value for member in enum)
-    assert all(table.values())
+    for member in enum:
+        assert member.label
+        assert gettext(language, member.label) != member.label
 
 
 def test_every_outcome_reads_as_a_label() -> None:
     for outcome in Outcome:
         assert call_records.Outcome(outcome.value) is outcome
-        assert labels.outcome_label(outcome.value) == labels.OUTCOMES[outcome]
+        assert labels.outcome_label(outcome.value) == outcome.label
+
+
+def test_language_drop_down_and_kind_show_the_labels() -> None:
+    assert labels.options(labels.CALLER_LANGUAGES, partial(gettext, "es")) == [
+        ("fr", "Francés"),
+        ("es", "Español"),
+    ]
+    assert labels.kind_label(Extension(number="300", kind=ExtensionKind.RING_GROUP)) == (
+        "Ring group"
+    )
 
 
 # ---- security headers on error pages -------------------------------------------------------

@@ -1,4 +1,8 @@
-"""How the admin pages name the product's values; translated where they are shown."""
+"""How the admin pages name the product's values; translated where they are shown.
+
+A value's label is written beside its enum (Outcome in call_records, ExtensionKind and
+Language in models), where a member added without one fails at import; this module only
+puts those labels on the pages."""
 
 from __future__ import annotations
 
@@ -19,48 +23,21 @@ ADMIN_PAGES = [
     ("admin:voicemail", N_("Voicemail")),
 ]
 
-# The languages a phone number or the conference server greets callers in.
-CALLER_LANGUAGES = {
-    Language.FR.value: N_("French"),
-    Language.ES.value: N_("Spanish"),
-}
-
-EXTENSION_KINDS = {
-    ExtensionKind.CONFERENCE_SERVER: N_("Conference server"),
-    ExtensionKind.USER: N_("User"),
-    ExtensionKind.RING_GROUP: N_("Ring group"),
-    ExtensionKind.RECEPTIONIST: N_("Virtual receptionist"),
-}
-
-OUTCOMES = {
-    Outcome.IN_PROGRESS: N_("In progress"),
-    Outcome.UNMAPPED: N_("Number not in service"),
-    Outcome.JOINED: N_("Joined"),
-    Outcome.ROOM_FULL: N_("Room full"),
-    Outcome.UNKNOWN_ID: N_("Unknown conference ID"),
-    # Translators: the caller typed an extension number that does not exist.
-    Outcome.UNKNOWN_EXTENSION: N_("Unknown extension"),
-    Outcome.WRONG_PIN: N_("Wrong PIN"),
-    Outcome.LOCKED_OUT: N_("Locked out (PIN guessing)"),
-    Outcome.NO_INPUT: N_("No input"),
-    Outcome.ABANDONED: N_("Hung up"),
-    Outcome.FORWARDED: N_("Forwarded"),
-    Outcome.VOICEMAIL: N_("Voicemail"),
-    Outcome.ERROR: N_("Technical problem"),
-}
+# The languages a phone number or the conference server greets callers in, for a drop-down.
+CALLER_LANGUAGES = {language.value: language.label for language in Language}
 
 
 def outcome_label(outcome: str) -> str:
-    """The label of a stored outcome; one this version does not know, or cannot name,
-    shows as stored rather than breaking the whole history page."""
+    """The label of a stored outcome; one this version does not know shows as stored
+    rather than breaking the whole history page."""
     try:
-        return OUTCOMES.get(Outcome(outcome), outcome)
+        return Outcome(outcome).label
     except ValueError:
         return outcome
 
 
 def kind_label(extension: Extension) -> str:
-    return EXTENSION_KINDS[ExtensionKind(extension.kind)]
+    return ExtensionKind(extension.kind).label
 
 
 def options(labels: Mapping[str, str], gettext: Callable[[str], str]) -> list[tuple[str, str]]:

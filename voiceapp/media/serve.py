@@ -4,6 +4,20 @@ Only audio files are served, and only from inside the directory (see paths.resol
 "..", encoded or not, is a 404 like a missing file). Files are streamed from disk in chunks
 with aiofiles, never read whole, with ETag and Last-Modified for revalidation (304) and
 byte ranges (206) for players that seek.
+
+Why not Starlette's FileResponse or StaticFiles (FileResponse put in this route's place
+fails 8 of tests/test_media_route.py's cases, and the replaced-file one):
+- FileResponse reads the Range header itself and answers 400 where we send the whole file
+  as RFC 9110 allows ("items=0-5", "bytes=9-2", "bytes=-", positions past Python's
+  4,300-digit int() limit), 400 rather than 416 for a first byte of 4,301 digits, and
+  multipart/byteranges where we send the whole file for several ranges.
+- It opens the path again after sending the headers, so a render that replaces the file
+  meanwhile sends the new file's bytes under the old file's Content-Length; this route
+  streams the file it opened and measured (os.fstat).
+- It never answers 304 (If-None-Match, If-Modified-Since): StaticFiles does, but it serves
+  any file under its directory (the manifest too), typed by mimetypes' guess (audio/x-wav
+  where we send audio/wav), without Cache-Control, and its own path checks, not ours.
+So http_cache keeps the rules (validators, 304, one byte range, 416) and this module the I/O.
 """
 
 from __future__ import annotations
