@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from voiceapp import ivr_prompts
+import logging
+
+import pytest
+
+from voiceapp import bridge, ivr_prompts
+from voiceapp.call_flow import STEPS
 from voiceapp.emulator import Carrier
 from voiceapp.models import CallRecord, Language, Room, Seat
+from voiceapp.settings import Settings
 
 from .conftest import ES_NUMBER, FR_NUMBER
 from .twiml import verbs
@@ -155,3 +161,32 @@ async def test_room_full_is_told_and_hung_up(conference: Carrier, settings: obje
     assert verbs(last) == ["Say", "Say", "Hangup"]
     assert (await CallRecord.get(call_sid=second.call_sid)).outcome == "room_full"
     await first.hangup()
+
+
+async def test_each_question_stops_listening_at_its_steps_digit_limit(
+    conference: Carrier, settings: Settings
+) -> None:
+    """numDigits comes from the table; the longest ID and PIN, each followed by #, get in."""
+    await bridge.add_room(settings, name="Long", conference_id="9" * 12, pin="8" * 12)
+    call = await conference.call(FR_NUMBER, digits=["9" * 12 + "#", "8" * 12 + "#"])
+    [asked_id, asked_pin] = [
+        document.find("Gather") for _, document in call.documents if document.find("Gather")
+    ]
+    assert asked_id is not None and asked_pin is not None
+    assert asked_id.get("numDigits") == str(STEPS["ask_id"].max_digits)
+    assert asked_pin.get("numDigits") == str(STEPS["ask_pin"].max_digits)
+    assert "conference" in call.kinds()
+
+
+async def test_the_log_says_what_was_typed_at_each_step_never_the_digits(
+    conference: Carrier, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="voiceapp.routing")
+    call = await conference.call(FR_NUMBER, digits=["1234#", "9876#", "4321#"])
+    logged = [r.getMessage() for r in caplog.records if r.name == "voiceapp.routing"]
+    assert logged == [
+        f"call_sid={call.call_sid} step=ask_id: the conference ID typed is room_with_pin",
+        f"call_sid={call.call_sid} step=ask_pin: the PIN typed is wrong",
+        f"call_sid={call.call_sid} step=ask_pin: the PIN typed is seated",
+    ]
+    assert not [line for line in logged if "9876" in line or "4321" in line]

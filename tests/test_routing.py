@@ -6,8 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from voiceapp import directory, extensions, routing, voicemail
-from voiceapp.call_records import Caller
+from voiceapp import directory, extensions, ivr_prompts, routing, voicemail
 from voiceapp.emulator import Carrier, EmulatedCall
 from voiceapp.models import CallRecord, Extension, Language, Room, Seat, Voicemail
 from voiceapp.settings import Settings, SettingsError, load_settings
@@ -286,6 +285,22 @@ async def test_receptionist_star_switches_language(office: Carrier) -> None:
     assert call.said[-1] == "Gracias por su llamada. Hasta luego."
 
 
+async def test_receptionist_offers_the_way_back_after_switching(office: Carrier) -> None:
+    """As the conference server does: after "*", the greeting in the new language, then
+    the offer of the first one, said in it; "*" again goes back."""
+    call = await office.call(RECEPTION_NUMBER, digits=["*", "*", "201#"], answer="no-answer")
+    spoken = [(event.language, event.text) for event in call.events if event.kind == "say"]
+    assert spoken[3:9] == [
+        ("es-ES", "Le damos la bienvenida a nuestra centralita."),
+        ("fr-FR", "Pour continuer en français, appuyez sur la touche étoile."),
+        ("es-ES", ivr_prompts.text("ask_extension", Language.ES)),
+        ("fr-FR", "Bienvenue, vous êtes bien sur notre standard."),
+        ("es-ES", "Para continuar en español, marque la tecla asterisco."),
+        ("fr-FR", ASK_EXTENSION),
+    ]
+    assert call.said[-4:] == [NO_ANSWER, LEAVE_MESSAGE, MESSAGE_SAVED, GOODBYE]
+
+
 async def test_receptionist_silence_reprompts_then_goodbye(office: Carrier) -> None:
     call = await office.call(RECEPTION_NUMBER)
     assert call.said.count(ASK_EXTENSION) == 2
@@ -307,8 +322,7 @@ async def test_ring_timeout_and_message_length_are_settings(
     dial = parse(str(ringing)).find("Dial")
     assert dial is not None
     assert dial.get("timeout") == "35"
-    caller = Caller(call_sid="CAtuned", number=CALLER)
-    unanswered = await routing.on_dial_result("201", "no-answer", Language.FR, caller, tuned)
+    unanswered = routing.on_dial_result("201", "no-answer", Language.FR, tuned)
     record = parse(str(twiml.render(unanswered, tuned))).find("Record")
     assert record is not None
     assert record.get("maxLength") == "60"

@@ -5,6 +5,13 @@ end (the call status callback), whichever comes first, not when the call comes i
 first webhook of every call is the one a caller waits on, and every carrier webhook
 carries the CallSid, From and To the row needs. A call still at the greeting is not in
 the history yet; the Live page shows who is in the rooms.
+
+What the row says comes from one writer, `record`: the webhooks hand it the outcome their
+reply carries (call_flow.Reply.outcome). Two things write apart from it: the seat
+statement (seat_sql) writes "joined" or "room full" with the seat, in one trip to the
+database, and the carrier's word that the call is over stamps its end (`end_call`). A
+call that joined and then ended keeps "joined": its row then has an end and a duration,
+which is how the history tells it from a call still in its room.
 """
 
 from __future__ import annotations
@@ -16,6 +23,8 @@ from functools import lru_cache
 from math import ceil
 
 from voiceapp.db import execute_sql
+from voiceapp.enum_labels import labels_for
+from voiceapp.i18n import N_
 from voiceapp.models import CallRecord, Room
 from voiceapp.phone_numbers import to_e164_or_none
 
@@ -35,6 +44,33 @@ class Outcome(StrEnum):
     VOICEMAIL = "voicemail"
     ERROR = "error"
 
+    @property
+    def label(self) -> str:
+        """How the call history names it, in English: translate it where it is shown."""
+        return OUTCOME_LABELS[self]
+
+
+# Every outcome's label, checked when this module is imported (see enum_labels).
+OUTCOME_LABELS = labels_for(
+    Outcome,
+    {
+        Outcome.IN_PROGRESS: N_("In progress"),
+        Outcome.UNMAPPED: N_("Number not in service"),
+        Outcome.JOINED: N_("Joined"),
+        Outcome.ROOM_FULL: N_("Room full"),
+        Outcome.UNKNOWN_ID: N_("Unknown conference ID"),
+        # Translators: the caller typed an extension number that does not exist.
+        Outcome.UNKNOWN_EXTENSION: N_("Unknown extension"),
+        Outcome.WRONG_PIN: N_("Wrong PIN"),
+        Outcome.LOCKED_OUT: N_("Locked out (PIN guessing)"),
+        Outcome.NO_INPUT: N_("No input"),
+        Outcome.ABANDONED: N_("Hung up"),
+        Outcome.FORWARDED: N_("Forwarded"),
+        Outcome.VOICEMAIL: N_("Voicemail"),
+        Outcome.ERROR: N_("Technical problem"),
+    },
+)
+
 
 @dataclass(frozen=True)
 class Caller:
@@ -43,6 +79,34 @@ class Caller:
     call_sid: str
     number: str  # the caller's number as the carrier gave it ("anonymous" is possible)
     called: str = ""  # the number they dialled
+
+
+@dataclass(frozen=True)
+class CallOutcome:
+    """What a call's row says after one reply: the outcome, and the room it concerns."""
+
+    outcome: Outcome
+    room_id: int | None = None
+    room_name: str | None = None
+    # Already written, by the statement that took or tried for the seat (seat_sql): the
+    # step every caller waits on stays one trip to the database. `record` skips it.
+    with_the_seat: bool = False
+    # Written only on a call that has no outcome yet: a failure after the caller joined
+    # (their hold music's webhook, say) does not undo that they did.
+    if_none_yet: bool = False
+
+    @classmethod
+    def of(
+        cls, outcome: Outcome, room: Room | None = None, *, with_the_seat: bool = False
+    ) -> CallOutcome:
+        if room is None:
+            return cls(outcome, with_the_seat=with_the_seat)
+        return cls(outcome, room.pk, room.name, with_the_seat=with_the_seat)
+
+
+# A webhook failed and the caller heard the apology (webhooks.endpoint): unless the call
+# already had an outcome, its history says so rather than "hung up".
+FAILED = CallOutcome(Outcome.ERROR, if_none_yet=True)
 
 
 # The dialled number's extension, for the history: `$n` is the number's E.164 form.
@@ -57,9 +121,10 @@ EVENT_COLUMNS = frozenset(
 
 
 @lru_cache(maxsize=32)
-def upsert_statement(columns: tuple[str, ...]) -> str:
+def upsert_statement(columns: tuple[str, ...], *, if_none_yet: bool = False) -> str:
     """Write a call's row in one statement: make it, described by the call and carrying
-    `columns`, or, when a webhook of the same call made it first, set only `columns`.
+    `columns`, or, when a webhook of the same call made it first, set only `columns`
+    (with `if_none_yet`, only while the row has no outcome yet).
 
     Parameters: $1 CallSid, $2 caller, $3 dialled number, $4 its E.164 form, $5 the row's
     started_at, then one per other column, in order.
@@ -76,16 +141,17 @@ def upsert_statement(columns: tuple[str, ...]) -> str:
         f"VALUES ($1, $2, $3, ({EXTENSION_OF.format(param=4)}), $5{values}) "
         "ON CONFLICT (call_sid) DO UPDATE SET "
         + ", ".join(f"{column} = excluded.{column}" for column in columns)
+        + (f" WHERE call_record.outcome = '{Outcome.IN_PROGRESS.value}'" if if_none_yet else "")
     )
 
 
-async def _record(caller: Caller, values: dict[str, object]) -> None:
+async def _record(caller: Caller, values: dict[str, object], *, if_none_yet: bool = False) -> None:
     """Update the call's row, or make it: the first event of a call writes it."""
     if not caller.call_sid:
         return
     others = {column: value for column, value in values.items() if column != "started_at"}
     await execute_sql(
-        upsert_statement(tuple(values)),
+        upsert_statement(tuple(values), if_none_yet=if_none_yet),
         (
             caller.call_sid,
             caller.number,
@@ -97,13 +163,22 @@ async def _record(caller: Caller, values: dict[str, object]) -> None:
     )
 
 
-async def set_outcome(caller: Caller, outcome: Outcome, room: Room | None = None) -> None:
-    values: dict[str, object] = {"outcome": outcome.value}
-    if room is not None:
-        values.update(room_id=room.pk, room_name=room.name)
-    if outcome is Outcome.JOINED:
+async def record(caller: Caller, outcome: CallOutcome | None) -> None:
+    """The one writer of a call's outcome: what the reply to one of its webhooks says of
+    it (None: nothing new), written unless the seat statement already did."""
+    if outcome is None or outcome.with_the_seat:
+        return
+    values: dict[str, object] = {"outcome": outcome.outcome.value}
+    if outcome.room_id is not None:
+        values.update(room_id=outcome.room_id, room_name=outcome.room_name)
+    if outcome.outcome is Outcome.JOINED:
         values["joined_at"] = datetime.now(UTC)
-    await _record(caller, values)
+    await _record(caller, values, if_none_yet=outcome.if_none_yet)
+
+
+async def set_outcome(caller: Caller, outcome: Outcome, room: Room | None = None) -> None:
+    """Write `outcome` for the call, as `record` writes a reply's."""
+    await record(caller, CallOutcome.of(outcome, room))
 
 
 # The longest call a carrier reports: Twilio's TimeLimit goes up to 24 hours.

@@ -1,37 +1,52 @@
-"""Where a call to one of our numbers goes, by the kind of extension the number reaches.
+"""Where a call to one of our numbers goes, by the kind of extension the number reaches,
+and what runs the keypad steps of call_flow.STEPS (the conference server's and the
+virtual receptionist's alike).
 
     kind               the caller hears                       then
-    conference_server  call_flow.greet                        the conference steps (call_flow)
+    conference_server  call_flow.greet                        the step ask_id (call_flow)
     user               ringing: <Dial> to its forward_to      answered: done; else voicemail
     ring_group         ringing: one <Dial> to every member    first to answer takes it; else
                                                               the group's voicemail
-    receptionist       receptionist_greeting, language_offer, a configured extension:
-                       ask_extension                          transferring, then its row above
-                                                              else unknown_extension +
-                                                              ask_extension (3 tries), goodbye
-                                                              "*": the other language
+    receptionist       call_flow.welcome of ask_extension     the step ask_extension: a
+                       (receptionist_greeting, the offer of   configured extension is put
+                       the other language, ask_extension)     through (transferring, then
+                                                              its row above); the rest of
+                                                              its ways are in call_flow.STEPS
 
     dial result (DialCallStatus)   says                        then
-    completed, answered            -                           hangup
+    completed, answered            -                           hangup (outcome: forwarded)
     busy                           line_busy, leave_message    record a message
     no-answer, canceled            no_answer, leave_message    record a message
     failed, anything else          unreachable, leave_message  record a message
-    message recorded               message_saved, goodbye      hangup
+    message recorded               message_saved, goodbye      hangup (outcome: voicemail)
     nothing recorded               no_input, goodbye           hangup
 
 Toll fraud: what a caller types at the receptionist is only ever looked up as an extension
 number, and only configured targets (users' forward_to) are dialled, never keypad digits.
-Like call_flow, nothing here knows HTTP or TwiML: each function returns a `Reply`.
+Like call_flow, nothing here knows HTTP or TwiML, nor writes the call's history: each
+function returns a `Reply`, whose outcome the webhook that answers it records.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from voiceapp import call_flow, call_records, voicemail
-from voiceapp.call_flow import Ask, CallState, Forward, Hangup, Line, RecordMessage, Reply
-from voiceapp.call_records import Caller, Outcome
+from voiceapp import call_flow, voicemail
+from voiceapp.call_flow import (
+    Ask,
+    CallState,
+    Entry,
+    Forward,
+    Hangup,
+    Line,
+    Reader,
+    RecordMessage,
+    Reply,
+    StepName,
+)
+from voiceapp.call_records import Caller, CallOutcome, Outcome
 from voiceapp.extensions import find_extension
 from voiceapp.models import Extension, ExtensionKind, Language, PhoneNumber
 from voiceapp.settings import Settings
@@ -45,6 +60,8 @@ NOT_ANSWERED: dict[str, str] = {
     "canceled": "no_answer",
     "failed": "unreachable",
 }
+
+log = logging.getLogger(__name__)
 
 Route = Callable[[Extension, Language, Settings], Awaitable[Reply]]
 # The first lines a number's recorded greeting replaces (voiceapp prompts upload --number).
@@ -67,14 +84,7 @@ async def _ring_group(extension: Extension, language: Language, settings: Settin
 
 
 async def _receptionist(extension: Extension, language: Language, _: Settings) -> Reply:
-    return Reply(
-        language,
-        (
-            Line("receptionist_greeting"),
-            Line("language_offer", language=call_flow.other_language(language)),
-        ),
-        Ask(CallState(step="ask_extension", language=language)),
-    )
+    return call_flow.welcome(CallState(step="ask_extension", language=language))
 
 
 ROUTES: dict[ExtensionKind, Route] = {
@@ -120,41 +130,60 @@ def take_message(extension: str, language: Language, settings: Settings, reason:
     )
 
 
-# ---- the virtual receptionist ------------------------------------------------------------
+# ---- the keypad steps -----------------------------------------------------------------------
 
 
-async def on_digits(state: CallState, digits: str, caller: Caller, settings: Settings) -> Reply:
-    """The caller typed `digits` at `state.step`: the receptionist's step is answered here,
-    the conference steps by call_flow."""
-    if state.step != "ask_extension":
-        return await call_flow.on_digits(state, digits, caller, settings)
-    if digits == "*":
-        language = call_flow.other_language(state.language)
-        return Reply(
-            language,
-            (Line("receptionist_greeting"),),
-            Ask(replace(state, language=language, quiet=0)),
-        )
+async def read_extension(
+    state: CallState, digits: str, caller: Caller, settings: Settings
+) -> Entry:
+    """The receptionist's step: an extension to put the call through to, with its own
+    first answer, or "unknown"."""
     target = await find_extension(digits)
     # Put through to the receptionist from itself, a caller would only go round in circles.
     if target is None or target.kind is ExtensionKind.RECEPTIONIST:
-        return await call_flow.wrong_entry(
-            state, caller, Line("unknown_extension"), Outcome.UNKNOWN_EXTENSION
-        )
-    reply = await route(target, state.language, settings)
-    return replace(reply, lines=(Line("transferring"), *reply.lines))
+        return Entry("unknown")
+    return Entry("extension", transfer=await route(target, state.language, settings))
+
+
+# Each step's reader: what the digits typed there amount to.
+READERS: dict[StepName, Reader] = {
+    "ask_id": call_flow.read_conference_id,
+    "ask_pin": call_flow.read_pin,
+    "ask_extension": read_extension,
+}
+
+
+async def read(state: CallState, digits: str, caller: Caller, settings: Settings) -> Entry:
+    """What `digits` typed at `state.step` amount to: the offer of the other language
+    taken, where the step makes it, or what the step's reader makes of them."""
+    taken = call_flow.read_language_key(state, digits)
+    if taken is not None:
+        return taken
+    return await READERS[state.step](state, digits, caller, settings)
+
+
+async def on_digits(state: CallState, digits: str, caller: Caller, settings: Settings) -> Reply:
+    """The caller typed `digits` (finishOnKey already stripped) at `state.step`: the way
+    call_flow.STEPS gives for what they amount to."""
+    entry = await read(state, digits, caller, settings)
+    # What was gathered and what it was, never the digits (a PIN is a secret).
+    log.debug(
+        "call_sid=%s step=%s: the %s typed is %s",
+        caller.call_sid,
+        state.step,
+        call_flow.STEPS[state.step].gathers,
+        entry.result,
+    )
+    return call_flow.follow(state, entry)
 
 
 # ---- after the ringing ---------------------------------------------------------------------
 
 
-async def on_dial_result(
-    extension: str, status: str, language: Language, caller: Caller, settings: Settings
-) -> Reply:
+def on_dial_result(extension: str, status: str, language: Language, settings: Settings) -> Reply:
     """The carrier's Dial action: `status` is its DialCallStatus."""
     if status in ANSWERED:
-        await call_records.set_outcome(caller, Outcome.FORWARDED)
-        return Reply(language, (), Hangup())
+        return Reply(language, (), Hangup(), CallOutcome(Outcome.FORWARDED))
     reason = NOT_ANSWERED.get(status, "unreachable")
     return take_message(extension, language, settings, Line(reason))
 
@@ -164,7 +193,6 @@ async def on_message(message: voicemail.Message, language: Language) -> Reply:
     if not message.recording.url:  # nothing the admin could ever listen to
         return call_flow.goodbye(language, Line("no_input"))
     await voicemail.save_message(message)
-    await call_records.set_outcome(
-        Caller(message.call_sid, message.caller, message.called), Outcome.VOICEMAIL
+    return call_flow.goodbye(
+        language, Line("message_saved"), outcome=CallOutcome(Outcome.VOICEMAIL)
     )
-    return call_flow.goodbye(language, Line("message_saved"))

@@ -2,7 +2,9 @@
 
 It reads the form, refuses unsigned requests (403), and turns any failure inside the
 handler, the database being down included, into a 200 with valid TwiML (an apology, then
-hangup): a 5xx or broken XML would make the carrier play its own generic error.
+hangup): a 5xx or broken XML would make the carrier play its own generic error. The
+call's history then says it failed, unless it already had an outcome (as far as the
+database lets: it may be what failed, and the apology comes first).
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from twilio.twiml.voice_response import VoiceResponse
 
+from voiceapp import call_records
 from voiceapp.body_limits import WEBHOOK_MAX_BYTES
 from voiceapp.call_flow import Reply
+from voiceapp.call_records import Caller
 from voiceapp.db import is_connection_lost
 from voiceapp.models import Language
 from voiceapp.settings import Settings
@@ -35,6 +39,9 @@ log = logging.getLogger(__name__)
 
 # A carrier's form is a few dozen short fields; anything past this is not from one.
 MAX_FIELDS = 200
+# The longest the apology waits on the call's history: it may come after the whole
+# webhook deadline (at most 14 s), under the carrier's own 15 s.
+FAILURE_RECORD_SECONDS = 0.5
 
 
 def clean(value: object, limit: int = 64) -> str:
@@ -160,6 +167,7 @@ def voice_webhook(handler: VoiceHandler) -> Callable[[Request], Awaitable[Respon
             )
         except Exception:
             log.exception("voice webhook %s failed call_sid=%s", request.url.path, voice.call_sid)
+        await _record_failure(voice)
         return twiml.xml(twiml.apology(_apology_languages(request), settings))
 
     return endpoint
@@ -180,6 +188,21 @@ async def _answer(handler: VoiceHandler, voice: VoiceRequest) -> VoiceResponse |
             voice.call_sid,
         )
         return await handler(voice)
+
+
+async def _record_failure(voice: VoiceRequest) -> None:
+    """The call's history says it failed (call_records.FAILED), if the database answers
+    in time; whatever happens here, the caller still hears the apology."""
+    caller = Caller(call_sid=voice.call_sid, number=voice.caller, called=voice.called)
+    try:
+        async with asyncio.timeout(FAILURE_RECORD_SECONDS):
+            await call_records.record(caller, call_records.FAILED)
+    except Exception as failure:  # the timeout included
+        log.warning(
+            "could not record the failure of call_sid=%s: %s",
+            voice.call_sid,
+            type(failure).__name__,
+        )
 
 
 def _apology_languages(request: Request) -> tuple[Language, ...]:

@@ -9,7 +9,7 @@ from voiceapp import routing
 from voiceapp.voicemail import Message, Recording
 from voiceapp.webhooks.endpoint import VoiceRequest, voice_webhook
 from voiceapp.webhooks.state import accent_from, extension_from, language_from
-from voiceapp.webhooks.voice import caller_of
+from voiceapp.webhooks.voice import answered
 
 # Carriers' recording URLs are well under this; the column holds 500.
 RECORDING_URL_MAX = 500
@@ -17,14 +17,13 @@ RECORDING_URL_MAX = 500
 
 @voice_webhook
 async def dial_result(voice: VoiceRequest) -> str:
-    reply = await routing.on_dial_result(
+    reply = routing.on_dial_result(
         extension_from(voice.query),
         voice.field("DialCallStatus"),
         language_from(voice.query),
-        caller_of(voice),
         voice.settings,
     )
-    return voice.answer(reply, accent_from(voice.query))
+    return await answered(voice, reply, accent_from(voice.query))
 
 
 @voice_webhook
@@ -41,7 +40,7 @@ async def voicemail(voice: VoiceRequest) -> str:
         ),
     )
     reply = await routing.on_message(message, language_from(voice.query))
-    return voice.answer(reply, accent_from(voice.query))
+    return await answered(voice, reply, accent_from(voice.query))
 
 
 routes = [

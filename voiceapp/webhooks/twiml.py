@@ -44,6 +44,7 @@ def render(reply: Reply, settings: Settings, accent: str | None = None) -> Voice
         gather = response.gather(
             input="dtmf",
             finish_on_key="#",
+            num_digits=step.max_digits,
             timeout=settings.gather_timeout_seconds,
             action=url(settings.public_url, "/voice/gather", query),
             method="POST",

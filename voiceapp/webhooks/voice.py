@@ -1,4 +1,5 @@
-"""The voice webhooks the carrier calls. Each one: read the form, call the domain, render."""
+"""The voice webhooks the carrier calls. Each one: read the form, call the domain, record
+the outcome its reply carries (`answered`: the one place outcomes are written from), render."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from starlette.routing import Route
 from twilio.twiml.voice_response import VoiceResponse
 
 from voiceapp import bridge, call_flow, call_records, directory, routing, seats
-from voiceapp.call_records import Caller, Outcome
+from voiceapp.call_flow import Reply
+from voiceapp.call_records import Caller
 from voiceapp.ivr_prompts import Speaker
 from voiceapp.models import Language
 from voiceapp.webhooks import twiml
@@ -22,11 +24,19 @@ def caller_of(voice: VoiceRequest) -> Caller:
     return Caller(call_sid=voice.call_sid, number=voice.caller, called=voice.called)
 
 
+async def answered(voice: VoiceRequest, reply: Reply, accent: str | None = None) -> str:
+    """The TwiML for `reply`, once the outcome it carries is in the call's history."""
+    await call_records.record(caller_of(voice), reply.outcome)
+    return voice.answer(reply, accent)
+
+
 @voice_webhook
 async def incoming(voice: VoiceRequest) -> VoiceResponse | str:
     answers: AnswerCache = voice.request.app.state.answers
     called, settings = voice.called, voice.settings
 
+    # A first answer is the same for every call to the number, and kept (webhooks.answers):
+    # it never ends a call, so it carries no outcome to record.
     async def build() -> str | None:
         destination = await directory.lookup(called)
         if destination is None:
@@ -38,10 +48,9 @@ async def incoming(voice: VoiceRequest) -> VoiceResponse | str:
     answer = await answers.answer(called, build)
     if answer is not None:
         return answer
-    await call_records.set_outcome(caller_of(voice), Outcome.UNMAPPED)
     current = await bridge.get_bridge()
     language = current.default_language if current else Language.FR
-    return voice.answer(call_flow.not_in_service(language))
+    return await answered(voice, call_flow.not_in_service(language))
 
 
 @voice_webhook
@@ -49,17 +58,16 @@ async def gather(voice: VoiceRequest) -> str:
     state = state_from(voice.query)
     digits = voice.digits.rstrip("#")
     if not digits:
-        reply = await call_flow.on_silence(state, caller_of(voice))
+        reply = call_flow.on_silence(state)
     else:
         reply = await routing.on_digits(state, digits, caller_of(voice), voice.settings)
-    return voice.answer(reply, state.accent)
+    return await answered(voice, reply, state.accent)
 
 
 @voice_webhook
 async def silence(voice: VoiceRequest) -> str:
     state = state_from(voice.query)
-    reply = await call_flow.on_silence(state, caller_of(voice))
-    return voice.answer(reply, state.accent)
+    return await answered(voice, call_flow.on_silence(state), state.accent)
 
 
 @voice_webhook
