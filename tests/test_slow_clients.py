@@ -21,6 +21,7 @@ from voiceapp.db import database, migrate
 from voiceapp.emulator.inprocess import remote_carrier
 from voiceapp.emulator.server import LiveServer, free_port, live_server, serve_command
 
+from .apology import is_apology
 from .conftest import AUTH_TOKEN, FR_NUMBER, make_settings, provision_conference
 from .test_workers import server_env
 
@@ -245,3 +246,47 @@ async def test_sigterm_with_workers_answers_the_webhook_in_flight(postgres_url: 
     assert "<Gather" in answer.text  # the number's greeting, not the apology
     assert took < SIGTERM_LIMIT
     assert "Traceback" not in server.log()
+
+
+@pytest.mark.postgres
+async def test_a_webhook_cut_off_by_shutdown_still_answers_the_apology(
+    migrated_postgres_url: str,
+) -> None:
+    """The webhook in flight outlasts the shutdown's grace period: it is cancelled, and
+    the caller still hears the apology (200, valid TwiML), never a 500."""
+    settings = make_settings(migrated_postgres_url)
+    async with database(migrated_postgres_url):
+        await provision_conference(settings)
+    database_name = migrated_postgres_url.rsplit("/", 1)[1]
+    port = free_port()
+    env = {
+        **server_env(migrated_postgres_url, port),
+        "VOICEAPP_SHUTDOWN_TIMEOUT": "1",
+        "VOICEAPP_WEBHOOK_DEADLINE": "14",
+    }
+    holder = await asyncpg.connect(migrated_postgres_url.replace("postgres://", "postgresql://", 1))
+    try:
+        async with (
+            live_server(serve_command(port), env, port) as server,
+            remote_carrier(server.base_url, AUTH_TOKEN) as carrier,
+        ):
+            lock = holder.transaction()
+            await lock.start()
+            await holder.execute("LOCK TABLE phone_number IN ACCESS EXCLUSIVE MODE")
+            fields = {"CallSid": carrier.new_sid("CA"), "From": "+33612345678", "To": FR_NUMBER}
+            webhook = asyncio.create_task(carrier.post(server.base_url + "/voice/incoming", fields))
+            for _ in range(100):
+                if await lock_waiters(holder, database_name) or webhook.done():
+                    break
+                await asyncio.sleep(0.1)
+            assert await lock_waiters(holder, database_name) == 1, "no webhook in flight"
+            took = await terminate(server)  # the lock is held throughout
+            answer = await webhook
+            await lock.rollback()
+    finally:
+        await holder.close()
+    assert answer.status_code == 200
+    assert is_apology(answer.text, settings)
+    assert took < SIGTERM_LIMIT
+    assert "Traceback" not in server.log()
+    assert "cut off by the server's shutdown" in server.log()

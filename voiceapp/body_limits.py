@@ -25,6 +25,8 @@ from contextlib import suppress
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from voiceapp.security_headers import HEADERS
+
 # A carrier's webhook is a form of a few dozen short fields: 1 to 3 KB. 64 KiB leaves
 # room for any field a carrier may add and is still read and parsed in well under 1 ms.
 WEBHOOK_MAX_BYTES = 64 * 1024
@@ -99,6 +101,7 @@ async def refuse(limit: int, receive: Receive, send: Send) -> None:
         (b"content-type", b"text/plain; charset=utf-8"),
         (b"content-length", str(len(body)).encode()),
         (b"connection", b"close"),
+        *((name.lower().encode(), value.encode()) for name, value in HEADERS.items()),
     ]
     await send({"type": "http.response.start", "status": 413, "headers": headers})
     await send({"type": "http.response.body", "body": body, "more_body": True})

@@ -47,6 +47,7 @@ from typing import Literal
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from voiceapp.security_headers import HEADERS
 from voiceapp.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -56,13 +57,16 @@ log = logging.getLogger(__name__)
 MAX_HEAD_BYTES = 64 * 1024
 
 Part = Literal["head", "body"]
+# Every answer of ours carries them, this one written by hand included.
+SECURITY_HEADER_LINES = b"".join(f"{name}: {value}\r\n".encode() for name, value in HEADERS.items())
 
 
 def request_timeout(seconds: int) -> bytes:
     text = f"The request body did not arrive within {seconds} s.".encode()
     return (
         b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
-        b"content-length: %d\r\nconnection: close\r\n\r\n%s" % (len(text), text)
+        b"content-length: %d\r\nconnection: close\r\n%s\r\n%s"
+        % (len(text), SECURITY_HEADER_LINES, text)
     )
 
 

@@ -21,7 +21,7 @@ from tortoise import connections
 from voiceapp import accounts, call_records
 from voiceapp.admin import labels
 from voiceapp.admin.csrf import verified_form
-from voiceapp.admin.headers import HEADERS
+from voiceapp.security_headers import HEADERS
 from voiceapp.app import create_app
 from voiceapp.call_records import Outcome
 from voiceapp.i18n import gettext

@@ -17,7 +17,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from voiceapp.admin import conferences, extensions, live, numbers, session_routes, voicemail
-from voiceapp.admin.headers import SecurityHeaders
+from voiceapp.security_headers import SecurityHeaders
 from voiceapp.settings import Settings
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -41,7 +41,12 @@ def mount(settings: Settings) -> Mount:
     workers and change at each restart, and a built-in one would let anyone forge a login.
     """
     if not settings.secret_key:
-        return Mount("/admin", routes=[Route("/{path:path}", _disabled)], name="admin")
+        return Mount(
+            "/admin",
+            routes=[Route("/{path:path}", _disabled, methods=["GET", "HEAD", "POST"])],
+            middleware=[Middleware(SecurityHeaders)],
+            name="admin",
+        )
     return Mount(
         "/admin",
         routes=[

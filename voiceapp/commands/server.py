@@ -27,19 +27,22 @@ def limits_help() -> str:
     webhook, admin = WEBHOOK_MAX_BYTES // 1024, ADMIN_MAX_BYTES // 1024
     head, idle = MAX_HEAD_BYTES // 1024, KEEP_ALIVE_SECONDS
     return f"""\
-limits and timeouts (the VOICEAPP_* settings are read from the environment):
-  request body   at most {webhook} KiB on carrier webhooks and {admin} KiB on admin pages:
+limits and timeouts (the VOICEAPP_* settings are read from the environment; the
+figures in brackets are their defaults):
+  body size      at most {webhook} KiB on carrier webhooks and {admin} KiB on admin pages:
                  a larger one is answered 413 and its connection closed
   request head   at most {head} KiB, and complete VOICEAPP_HEAD_TIMEOUT seconds (10) after
                  the connection opens (or, kept alive, after its first bytes): else the
                  connection is closed
-  request body   complete VOICEAPP_BODY_TIMEOUT seconds (10) after its head: else 408
+  body time      complete VOICEAPP_BODY_TIMEOUT seconds (10) after its head: else 408
                  and the connection is closed
   idle           a kept-alive connection is closed after {idle} s without a request
+  voice webhook  answered within VOICEAPP_WEBHOOK_DEADLINE seconds (10): past it, the
+                 caller hears the apology (the carrier itself gives up at 15 s)
   SIGTERM        stop accepting, close idle connections and drop uploads still sending
                  their body; answer the requests in flight for up to
                  VOICEAPP_SHUTDOWN_TIMEOUT seconds (5), then exit (with --workers, every
-                 worker at once)
+                 worker at once); a voice webhook still waiting then gets the apology
 """
 
 

@@ -149,7 +149,7 @@ def voice_webhook(handler: VoiceHandler) -> Callable[[Request], Awaitable[Respon
         settings: Settings = request.app.state.settings
         form = await read_form(request)
         if not is_signed(request, form, settings.auth_token, settings.public_url):
-            log.warning("refused unsigned request to %s", request.url.path)
+            log.warning("refused request to %s: signature missing or wrong", request.url.path)
             return PlainTextResponse("invalid or missing X-Twilio-Signature", status_code=403)
         voice = VoiceRequest(request, form, settings)
         try:
@@ -165,6 +165,17 @@ def voice_webhook(handler: VoiceHandler) -> Callable[[Request], Awaitable[Respon
                 settings.webhook_deadline_seconds,
                 voice.call_sid,
             )
+        except asyncio.CancelledError:
+            # The server is stopping and its grace period (VOICEAPP_SHUTDOWN_TIMEOUT) ran
+            # out with this webhook still waiting: the caller hears the apology rather
+            # than the carrier's error for a 500. Nothing is written: the database is
+            # being closed.
+            log.warning(
+                "voice webhook %s cut off by the server's shutdown, apologised call_sid=%s",
+                request.url.path,
+                voice.call_sid,
+            )
+            return twiml.xml(twiml.apology(_apology_languages(request), settings))
         except Exception:
             log.exception("voice webhook %s failed call_sid=%s", request.url.path, voice.call_sid)
         await _record_failure(voice)
