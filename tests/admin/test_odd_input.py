@@ -21,11 +21,11 @@ from tortoise import connections
 from voiceapp import accounts, call_records
 from voiceapp.admin import labels
 from voiceapp.admin.csrf import verified_form
-from voiceapp.security_headers import HEADERS
 from voiceapp.app import create_app
 from voiceapp.call_records import Outcome
 from voiceapp.i18n import gettext
 from voiceapp.models import CallRecord, Extension, ExtensionKind, Language
+from voiceapp.security_headers import HEADERS
 from voiceapp.settings import Settings
 
 from ..conftest import FR_NUMBER, PUBLIC_URL, provision_conference
