@@ -1,4 +1,7 @@
-"""The seat cap and the roster: concurrency, replays, out-of-order events, expiry."""
+"""The seat cap and the roster: concurrency, replays, out-of-order events, expiry.
+
+Who gets a seat in which situation (PIN, full room, a seat held already, a call already
+ended...) is one table of cases in test_seat_rule.py, run on both databases."""
 
 from __future__ import annotations
 
@@ -55,14 +58,6 @@ async def test_direct_reservations_race_never_exceed_capacity(
     )
     assert sum(result.admitted for result in results) == room.capacity
     assert (await Room.get(pk=room.pk)).seats_taken == room.capacity
-
-
-async def test_same_call_reserving_twice_keeps_one_seat(conference: Carrier) -> None:
-    room = await Room.get(conference_id="5555")
-    first = await seats.reserve_seat(room, Caller("CA-retry", "+33612345678", FR_NUMBER), OVERDUE)
-    again = await seats.reserve_seat(room, Caller("CA-retry", "+33612345678", FR_NUMBER), OVERDUE)
-    assert first.admitted and again.admitted
-    assert (await Room.get(pk=room.pk)).seats_taken == 1
 
 
 async def test_replayed_and_out_of_order_callbacks_change_state_once(conference: Carrier) -> None:
@@ -135,60 +130,11 @@ async def test_conference_end_frees_every_seat_in_it(conference: Carrier) -> Non
     assert (await Room.get(pk=room.pk)).seats_taken == 0
 
 
-async def test_walking_in_takes_a_seat_and_writes_the_outcome_in_one_go(
-    conference: Carrier,
-) -> None:
-    caller = Caller("CA-walk", "+33612345678", FR_NUMBER)
-    walk_in = await seats.walk_in("5555", caller, OVERDUE)
-    assert walk_in.room is not None and walk_in.room.conference_id == "5555"
-    assert walk_in.reservation == seats.Reservation(admitted=True, others=0)
-    record = await CallRecord.get(call_sid="CA-walk")
-    assert (record.outcome, record.room_name, record.extension_number) == (
-        "joined",
-        "Support",
-        "800",
-    )
-    assert record.joined_at is not None
-    second = await seats.walk_in("5555", Caller("CA-next", "+33612345679", FR_NUMBER), OVERDUE)
-    assert second.reservation == seats.Reservation(admitted=True, others=1)
-
-
-async def test_walking_into_a_room_with_a_pin_takes_no_seat_yet(conference: Carrier) -> None:
-    walk_in = await seats.walk_in("1234", Caller("CA-pin", "+33612345678", FR_NUMBER), OVERDUE)
-    assert walk_in.room is not None and walk_in.room.name == "Ventes"
-    assert walk_in.reservation is None
-    assert not await Seat.exists(call_sid="CA-pin")
-    assert not await CallRecord.exists(call_sid="CA-pin")
-
-
 async def test_walking_into_an_unknown_id_finds_nothing(conference: Carrier) -> None:
     for typed in ("9999", "12", "5555' OR 1=1 --", ""):
         walk_in = await seats.walk_in(typed, Caller("CA-lost", "+33612345678", FR_NUMBER), OVERDUE)
         assert walk_in == seats.WalkIn(room=None, reservation=None)
     assert not await Seat.exists(call_sid="CA-lost")
-
-
-async def test_walking_into_a_full_room_is_refused_and_recorded(conference: Carrier) -> None:
-    room = await Room.get(conference_id="5555")
-    room.capacity = 1
-    await room.save(update_fields=["capacity"])
-    await seats.walk_in("5555", Caller("CA-in", "+33612345678", FR_NUMBER), OVERDUE)
-    refused = await seats.walk_in("5555", Caller("CA-out", "+33612345679", FR_NUMBER), OVERDUE)
-    assert refused.reservation == seats.Reservation(admitted=False, others=1)
-    assert (await CallRecord.get(call_sid="CA-out")).outcome == "room_full"
-    assert (await Room.get(pk=room.pk)).seats_taken == 1
-
-
-async def test_a_caller_with_a_seat_elsewhere_moves_to_the_new_room(conference: Carrier) -> None:
-    caller = Caller("CA-move", "+33612345678", FR_NUMBER)
-    ventes = await Room.get(conference_id="1234")
-    await seats.reserve_seat(ventes, caller, 60)  # PIN checked: a seat in Ventes
-    walk_in = await seats.walk_in("5555", caller, OVERDUE)
-    assert walk_in.reservation == seats.Reservation(admitted=True, others=0)
-    seat = await Seat.get(call_sid="CA-move")
-    assert seat.room_id == walk_in.room.pk  # type: ignore[attr-defined,union-attr]
-    assert (await Room.get(pk=ventes.pk)).seats_taken == 0
-    assert (await CallRecord.get(call_sid="CA-move")).room_name == "Support"
 
 
 async def test_one_call_walking_in_many_times_at_once_holds_one_seat(

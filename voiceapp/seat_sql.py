@@ -1,5 +1,5 @@
-"""Taking a seat in one trip to the database: the SQL behind `seats.walk_in` and
-`seats.reserve_seat`.
+"""Taking a seat in one trip to the database: the seat rule, and the SQL behind
+`seats.walk_in` and `seats.reserve_seat`.
 
 A caller who types a conference ID costs: find the room, take a seat if it has no PIN and
 is under its cap, and write the call's outcome (joined or room full). Through the ORM
@@ -11,12 +11,12 @@ benchmark measured 1-3% of the baseline. Here no lock outlives the database's ow
 - SQLite cannot modify data in a CTE, so the same steps run as plain statements in one
   transaction, inline on the event loop's thread (`sqlite_inline`).
 
-The two must do the same thing; every seat test runs on both databases. The cap rule is
-the one in `seats`: `seats_taken` moves only through the conditional UPDATE, a call that
-already holds a seat takes no second one, and a call whose end the carrier has already
-reported (its status callback overtook this webhook) takes none at all. On PostgreSQL an
-end that commits while the statement runs is not in its snapshot: that seat is taken
-(and freed by expiry), but the end is never overwritten with "joined".
+The rule itself is written once, below (`LOOK`, `MAY_TRY`, `UNDER_CAP`, `OUTCOME`), and
+both databases' statements are built from it, so the two cannot admit differently;
+tests/test_seat_rule.py runs one table of cases on both. `seats_taken` moves only through
+the conditional UPDATE. On PostgreSQL an end that commits while the statement runs is not
+in its snapshot: that seat is taken (and freed by expiry), but the end is never
+overwritten with "joined" (`NOT_OVER_AN_END`, checked on the row as last committed).
 """
 
 from __future__ import annotations
@@ -34,78 +34,110 @@ from voiceapp.db import is_postgres, numbered_for_sqlite, sql_client
 from voiceapp.models import Room, SeatState
 from voiceapp.sqlite_inline import run_inline, write_transaction
 
-# How the room is named: by the ID the caller typed (a seat is taken only when the room
-# has no PIN) or by its row id once its PIN was checked (a seat is taken in any case).
+# How the room is named: by the ID the caller typed or, once its PIN was checked, by its
+# row id.
 RoomBy = Literal["conference_id", "id"]
 
-# The parameters, in both databases: $1 the room's conference ID or id, $2 CallSid,
-# $3 caller, $4 now, $5 the dialled number as sent, $6 its E.164 form, $7 PIN checked.
+# The seat rule. A call takes a seat in a room only when:
+#   - the room exists (LOOK finds its row);
+#   - every one of MAY_TRY holds on that row;
+#   - the room is under its cap (UNDER_CAP), checked by the one conditional UPDATE that
+#     moves `seats_taken`, so on the room's row as last committed: the cap holds however
+#     many callers try at once.
+# Whenever MAY_TRY holds, the call's outcome (OUTCOME: did it take a seat?) is written in
+# the same transaction, never over an end the carrier already reported (NOT_OVER_AN_END).
+#
+# Parameters: the look's, in both databases, are $1 the room's conference ID or id, $2
+# CallSid, $3 PIN checked (`Attempt.look_parameters`); PostgreSQL's one statement adds $4
+# caller, $5 now, $6 the dialled number as sent, $7 its E.164 form (`Attempt.parameters`).
+LOOK = """
+SELECT room.*, held.room_id AS held_room, ended.id IS NOT NULL AS call_ended,
+       {may_try} AS may_try
+FROM room
+LEFT JOIN seat AS held ON held.call_sid = $2
+LEFT JOIN call_record AS ended ON ended.call_sid = $2 AND ended.ended_at IS NOT NULL
+WHERE room.{room_by} = $1
+"""
+MAY_TRY = (
+    "room.pin IS NULL OR $3",  # its PIN was checked, or it has none
+    # One seat per call: a retried webhook finds the seat it took, and a call with a seat
+    # in another room (it went back and typed another ID) gives that up first (`seats`).
+    "held.id IS NULL",
+    # The carrier has not said the call is over (its status callback can overtake this
+    # webhook): nobody is there to sit down.
+    "ended.id IS NULL",
+)
+UNDER_CAP = "seats_taken < capacity"
+OUTCOME = {True: Outcome.JOINED, False: Outcome.ROOM_FULL}
+# The outcome's upsert checks this on the row as last committed, not as the look saw it:
+# on PostgreSQL an end written meanwhile (the status callback) is not overwritten.
+NOT_OVER_AN_END = "call_record.ended_at IS NULL"
+
+
+def looked_up(room_by: RoomBy) -> str:
+    """LOOK's row, with `may_try`: whether the rule lets this call try for a seat there."""
+    may_try = " AND ".join(f"({condition})" for condition in MAY_TRY)
+    return LOOK.format(room_by=room_by, may_try=may_try)
+
+
+def take_statement(room_id: str) -> str:
+    """The one conditional UPDATE that moves `seats_taken`; `room_id` is SQL (a constant)."""
+    return (
+        "UPDATE room SET seats_taken = seats_taken + 1 "  # noqa: S608
+        f"WHERE id = {room_id} AND {UNDER_CAP} RETURNING seats_taken"
+    )
+
+
 POSTGRES_TAKE_SEAT = """
 WITH target AS (
-    SELECT * FROM room WHERE {room_by} = $1
-), held AS (
-    SELECT room_id FROM seat WHERE call_sid = $2
-), ended AS (
-    SELECT 1 FROM call_record WHERE call_sid = $2 AND ended_at IS NOT NULL
+    {looked_up}
 ), taken AS (
-    UPDATE room SET seats_taken = seats_taken + 1
-    WHERE id = (SELECT id FROM target WHERE pin IS NULL OR $7::boolean)
-      AND seats_taken < capacity
-      AND NOT EXISTS (SELECT 1 FROM held)
-      AND NOT EXISTS (SELECT 1 FROM ended)
-    RETURNING seats_taken
+    {take}
 ), seated AS (
     INSERT INTO seat (room_id, call_sid, caller, state, reserved_at)
-    SELECT target.id, $2, $3, '{reserved}', $4 FROM target, taken
+    SELECT target.id, $2, $4, '{reserved}', $5 FROM target, taken
 ), recorded AS (
     INSERT INTO call_record (call_sid, caller, called, extension_number, started_at,
                              outcome, room_id, room_name, joined_at)
-    SELECT $2, $3, $5, ({extension_of}), $4,
+    SELECT $2, $4, $6, ({extension_of}), $5,
            CASE WHEN EXISTS (SELECT 1 FROM taken) THEN '{joined}' ELSE '{room_full}' END,
            target.id, target.name,
-           CASE WHEN EXISTS (SELECT 1 FROM taken) THEN $4 END
+           CASE WHEN EXISTS (SELECT 1 FROM taken) THEN $5 END
     FROM target
-    WHERE (target.pin IS NULL OR $7::boolean) AND NOT EXISTS (SELECT 1 FROM held)
-      AND NOT EXISTS (SELECT 1 FROM ended)
+    WHERE target.may_try
     ON CONFLICT (call_sid) DO UPDATE SET outcome = excluded.outcome,
         room_id = excluded.room_id, room_name = excluded.room_name,
         joined_at = excluded.joined_at
-    -- Checked on the row as last committed, not as this statement's snapshot saw it: an
-    -- end written meanwhile (the status callback) is not overwritten with "joined".
-    WHERE call_record.ended_at IS NULL
+    WHERE {not_over_an_end}
 )
-SELECT target.*, (SELECT seats_taken FROM taken) AS seats_now,
-       (SELECT room_id FROM held) AS held_room, EXISTS (SELECT 1 FROM ended) AS call_ended
+SELECT target.*, (SELECT seats_taken FROM taken) AS seats_now
 FROM target
 """
 POSTGRES_STATEMENTS: dict[RoomBy, str] = {
     by: POSTGRES_TAKE_SEAT.format(
-        room_by=by,
+        looked_up=looked_up(by),
+        take=take_statement("(SELECT id FROM target WHERE may_try)"),
         reserved=SeatState.RESERVED.value,
-        joined=Outcome.JOINED.value,
-        room_full=Outcome.ROOM_FULL.value,
-        extension_of=EXTENSION_OF.format(param=6),
+        joined=OUTCOME[True].value,
+        room_full=OUTCOME[False].value,
+        extension_of=EXTENSION_OF.format(param=7),
+        not_over_an_end=NOT_OVER_AN_END,
     )
     for by in ("conference_id", "id")
 }
 
 # SQLite's steps, one statement each.
-SQLITE_ROOM: dict[RoomBy, str] = {
-    "conference_id": "SELECT * FROM room WHERE conference_id = ?",
-    "id": "SELECT * FROM room WHERE id = ?",
+SQLITE_LOOK: dict[RoomBy, str] = {
+    by: numbered_for_sqlite(looked_up(by)) for by in ("conference_id", "id")
 }
-SQLITE_HELD = "SELECT room_id FROM seat WHERE call_sid = ?"
-SQLITE_ENDED = "SELECT 1 FROM call_record WHERE call_sid = ? AND ended_at IS NOT NULL"
-SQLITE_TAKE = (
-    "UPDATE room SET seats_taken = seats_taken + 1 "
-    "WHERE id = ? AND seats_taken < capacity RETURNING seats_taken"
-)
+SQLITE_TAKE = numbered_for_sqlite(take_statement("$1"))
 SQLITE_SEAT = (
     "INSERT INTO seat (room_id, call_sid, caller, state, reserved_at) VALUES (?, ?, ?, ?, ?)"
 )
-# The call's outcome, written as call_records writes every other one.
+# The call's outcome, written as call_records writes every other one. In SQLite's one
+# write transaction no end can come between the look and this, but the rule is the same.
 SQLITE_RECORD = numbered_for_sqlite(
-    upsert_statement(("outcome", "room_id", "room_name", "joined_at"))
+    upsert_statement(("outcome", "room_id", "room_name", "joined_at")) + f" WHERE {NOT_OVER_AN_END}"
 )
 
 
@@ -123,6 +155,15 @@ class Attempt:
     def pin_checked(self) -> bool:
         return self.room_by == "id"
 
+    def look_parameters(self) -> tuple[object, ...]:
+        """$1 to $3: the look's, in both databases."""
+        return (self.room, self.caller.call_sid, self.pin_checked)
+
+    def parameters(self) -> tuple[object, ...]:
+        """$1 to $7: PostgreSQL's one statement's."""
+        caller = self.caller
+        return (*self.look_parameters(), caller.number, self.now, caller.called, self.e164)
+
 
 @dataclass(frozen=True)
 class Taken:
@@ -137,7 +178,7 @@ class Taken:
 
 
 async def take_seat(attempt: Attempt) -> Taken:
-    """Find the room; take a seat for this call if the rules allow; when a seat was tried
+    """Find the room; take a seat for this call if the rule allows; when a seat was tried
     for, write the call's outcome. All or nothing, in one trip."""
     client = sql_client()
     if is_postgres(client):
@@ -145,18 +186,20 @@ async def take_seat(attempt: Attempt) -> Taken:
     found = await run_inline(client, lambda db: _on_sqlite(db, attempt))
     if found is None:
         return Taken(None, None, None)
-    row, seats_now, held_room, call_ended = found
-    return Taken(_room(row), seats_now, held_room, call_ended)
+    return _taken(*found)
 
 
-def _room(row: dict[str, Any]) -> Room:
+def _taken(row: dict[str, Any], seats_now: int | None) -> Taken:
+    """An attempt's result from the looked-up row (the room's columns and LOOK's own)."""
+    held_room, call_ended = row.pop("held_room"), bool(row.pop("call_ended"))
+    del row["may_try"]
     created_at = row["created_at"]
     if isinstance(created_at, str):
         # SQLite keeps timestamps as text. Tortoise's parser for them (iso8601) took a
         # sixth of this webhook's time under load; the standard library's is in C.
         row["created_at"] = datetime.fromisoformat(created_at)
     # Tortoise's own way from a row to a model (what its querysets use).
-    return Room._init_from_db(**row)
+    return Taken(Room._init_from_db(**row), seats_now, held_room, call_ended)
 
 
 async def _on_postgres(client: BaseDBAsyncClient, attempt: Attempt) -> Taken:
@@ -170,27 +213,16 @@ async def _on_postgres(client: BaseDBAsyncClient, attempt: Attempt) -> Taken:
 
 
 async def _run_on_postgres(client: BaseDBAsyncClient, attempt: Attempt) -> Taken:
-    caller = attempt.caller
     async with client.acquire_connection() as connection:
-        row = await connection.fetchrow(
-            POSTGRES_STATEMENTS[attempt.room_by],
-            attempt.room,
-            caller.call_sid,
-            caller.number,
-            attempt.now,
-            caller.called,
-            attempt.e164,
-            attempt.pin_checked,
-        )
+        row = await connection.fetchrow(POSTGRES_STATEMENTS[attempt.room_by], *attempt.parameters())
     if row is None:
         return Taken(None, None, None)
     values = dict(row)
-    seats_now, held_room = values.pop("seats_now"), values.pop("held_room")
-    return Taken(_room(values), seats_now, held_room, values.pop("call_ended"))
+    return _taken(values, values.pop("seats_now"))
 
 
-# What the SQLite steps found: the room's row, seats_now, held_room, call_ended.
-Found = tuple[dict[str, Any], int | None, int | None, bool]
+# What the SQLite steps found: the looked-up row, and seats_now.
+Found = tuple[dict[str, Any], int | None]
 
 
 def _on_sqlite(db: sqlite3.Connection, attempt: Attempt) -> Found | None:
@@ -200,31 +232,30 @@ def _on_sqlite(db: sqlite3.Connection, attempt: Attempt) -> Found | None:
 
 
 def _steps_on_sqlite(db: sqlite3.Connection, attempt: Attempt) -> Found | None:
-    caller = attempt.caller
-    found = db.execute(SQLITE_ROOM[attempt.room_by], (attempt.room,)).fetchone()
+    found = db.execute(SQLITE_LOOK[attempt.room_by], attempt.look_parameters()).fetchone()
     if found is None:
         return None
-    room = dict(found)
-    held = db.execute(SQLITE_HELD, (caller.call_sid,)).fetchone()
-    ended = db.execute(SQLITE_ENDED, (caller.call_sid,)).fetchone() is not None
-    taken = None
-    if held is None and not ended and (room["pin"] is None or attempt.pin_checked):
-        taken = db.execute(SQLITE_TAKE, (room["id"],)).fetchone()
-        if taken is not None:
-            seat = (room["id"], caller.call_sid, caller.number, SeatState.RESERVED.value)
-            db.execute(SQLITE_SEAT, (*seat, attempt.now))
-        db.execute(
-            SQLITE_RECORD,
-            (
-                caller.call_sid,
-                caller.number,
-                caller.called,
-                attempt.e164,
-                attempt.now,
-                (Outcome.JOINED if taken else Outcome.ROOM_FULL).value,
-                room["id"],
-                room["name"],
-                attempt.now if taken else None,
-            ),
-        )
-    return room, (taken[0] if taken else None), (held[0] if held else None), ended
+    # By position: dict(found) would look each column up by name, among all of them.
+    row = dict(zip(found.keys(), found, strict=True))
+    if not row["may_try"]:
+        return row, None
+    taken = db.execute(SQLITE_TAKE, (row["id"],)).fetchone()
+    caller = attempt.caller
+    if taken is not None:
+        seat = (row["id"], caller.call_sid, caller.number, SeatState.RESERVED.value)
+        db.execute(SQLITE_SEAT, (*seat, attempt.now))
+    db.execute(
+        SQLITE_RECORD,
+        (
+            caller.call_sid,
+            caller.number,
+            caller.called,
+            attempt.e164,
+            attempt.now,
+            OUTCOME[taken is not None].value,
+            row["id"],
+            row["name"],
+            attempt.now if taken is not None else None,
+        ),
+    )
+    return row, (taken[0] if taken is not None else None)

@@ -3,11 +3,13 @@
 The one rule that matters: `Room.seats_taken` only moves through a single conditional
 UPDATE ("... SET seats_taken = seats_taken + 1 WHERE id = ? AND seats_taken < capacity")
 that must change exactly one row. It lives in `seat_sql`, which takes a seat in one trip
-to the database, since that is the step every joining caller waits on. Reading the count
-and then saving admits too many callers under concurrency (measured: 193-200 of 200),
-and select_for_update is ignored on SQLite. Every seat row is paired with one increment;
-releasing deletes the row first and decrements only when this caller's delete removed
-it, so replays change nothing twice.
+to the database, since that is the step every joining caller waits on; it also states,
+once for both databases, who may take a seat (the PIN, one seat per call, none after the
+call's end, the cap), and `_settle` here turns what it did into the caller's answer.
+Reading the count and then saving admits too many callers under concurrency (measured:
+193-200 of 200), and select_for_update is ignored on SQLite. Every seat row is paired
+with one increment; releasing deletes the row first and decrements only when this
+caller's delete removed it, so replays change nothing twice.
 
 When a seat is freed (the policy, also in the README): by the carrier's word that the call
 left (participant-leave, conference-end, the call's status callback), and otherwise only
