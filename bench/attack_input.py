@@ -17,8 +17,8 @@ from bench.attack_setup import (
     call_params,
     logged_in,
 )
-from voiceapp.db import database
-from voiceapp.models import Seat
+from voiceapp.core.db import database
+from voiceapp.core.models import Seat
 
 # One past what int() reads from text (Python's 4,300-digit limit).
 RANGE_DIGITS = 4301

@@ -24,11 +24,12 @@ from bench.attack_setup import (
     call_params,
     logged_in,
 )
-from voiceapp import bridge, ivr_prompts
-from voiceapp.call_flow import CallState
-from voiceapp.db import database
+from voiceapp import ivr_prompts
+from voiceapp.conferencing import rooms
+from voiceapp.conferencing.call_flow import CallState
+from voiceapp.core.db import database
+from voiceapp.core.models import Language, Room, Seat
 from voiceapp.emulator.carrier import Carrier, EmulatedCall
-from voiceapp.models import Language, Room, Seat
 from voiceapp.webhooks.state import state_query, url
 
 # A caller stays in the room this long (at most) before hanging up, so that joins,
@@ -73,10 +74,10 @@ async def room_cap(target: Target, args: argparse.Namespace) -> list[Row]:
 
     async def save_by_command() -> None:
         """What `voiceapp rooms update` runs, in this process as in that command's."""
-        change = bridge.RoomChange(name="Open", capacity=OPEN_ROOM_CAPACITY)
+        change = rooms.RoomChange(name="Open", capacity=OPEN_ROOM_CAPACITY)
         while saving("command"):
             try:
-                await bridge.update_room(target.settings, OPEN_ROOM, change)
+                await rooms.update_room(target.settings, OPEN_ROOM, change)
             except Exception:  # counted: a save that failed wrote nothing
                 saves["failed"] += 1
             else:

@@ -20,12 +20,14 @@ from pathlib import Path
 import httpx
 
 from bench.run import fresh_database
-from voiceapp import accounts, bridge, directory
-from voiceapp.db import database, migrate
+from voiceapp.accounts import admins
+from voiceapp.conferencing import rooms
+from voiceapp.core.db import database, migrate
+from voiceapp.core.settings import Settings, load_settings
 from voiceapp.emulator.carrier import Carrier
 from voiceapp.emulator.conferences import ACCOUNT_SID
 from voiceapp.emulator.server import LiveServer, free_port, live_server, serve_command
-from voiceapp.settings import Settings, load_settings
+from voiceapp.switchboard import conference_server, numbers
 
 TOKEN = "attack-bench-auth-token-0123456789abcdef"  # noqa: S105 (a throwaway server's)
 SECRET_KEY = "attack-bench-secret-key-0123456789abcdef-0123"  # noqa: S105 (same)
@@ -89,13 +91,13 @@ async def provision(settings: Settings) -> None:
     admin account."""
     await migrate(settings.database_url)
     async with database(settings.database_url):
-        await bridge.setup_bridge("800", "fr")
-        await directory.add_number(NUMBER, "800", "fr")
-        await bridge.add_room(
+        await conference_server.setup_bridge("800", "fr")
+        await numbers.add_number(NUMBER, "800", "fr")
+        await rooms.add_room(
             settings, name="Open", conference_id=OPEN_ROOM, capacity=OPEN_ROOM_CAPACITY
         )
-        await bridge.add_room(settings, name="Guarded", conference_id=PIN_ROOM, pin=PIN)
-        await accounts.create_admin(ADMIN, ADMIN_PASSWORD)
+        await rooms.add_room(settings, name="Guarded", conference_id=PIN_ROOM, pin=PIN)
+        await admins.create_admin(ADMIN, ADMIN_PASSWORD)
 
 
 @asynccontextmanager

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 
 from voiceapp.app import create_app
-from voiceapp.settings import load_settings
+from voiceapp.core.settings import load_settings
 
 PUBLIC_URL = "https://voice.example.test"
 HOLD_MUSIC = "hold/music.wav"

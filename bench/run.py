@@ -36,12 +36,13 @@ from urllib.parse import urlencode
 import asyncpg
 
 from bench.load import Result, run_load, wrk_available
-from voiceapp import bridge, directory
-from voiceapp.call_flow import CallState
-from voiceapp.db import database, forget_compiled_sql, is_postgres, migrate, sql_client
+from voiceapp.conferencing import rooms
+from voiceapp.conferencing.call_flow import CallState
+from voiceapp.core.db import database, forget_compiled_sql, is_postgres, migrate, sql_client
+from voiceapp.core.settings import load_settings
+from voiceapp.core.sqlite_inline import run_inline, write_transaction
 from voiceapp.emulator.server import free_port, live_server, serve_command
-from voiceapp.settings import load_settings
-from voiceapp.sqlite_inline import run_inline, write_transaction
+from voiceapp.switchboard import conference_server, numbers
 from voiceapp.webhooks.signature import sign
 from voiceapp.webhooks.state import state_query, url
 
@@ -186,10 +187,10 @@ async def provision(database_url: str) -> None:
     settings = load_settings({"VOICEAPP_DATABASE_URL": database_url})
     await migrate(database_url)
     async with database(database_url):
-        await bridge.setup_bridge("800", "fr")
-        await directory.add_number(NUMBER, "800", "fr")
+        await conference_server.setup_bridge("800", "fr")
+        await numbers.add_number(NUMBER, "800", "fr")
         for n, conference_id in enumerate(CONFERENCE_IDS, 1):
-            await bridge.add_room(
+            await rooms.add_room(
                 settings,
                 name=f"Bench {n}",
                 conference_id=conference_id,

@@ -12,8 +12,8 @@ import logging
 
 import pytest
 
-from voiceapp.models import Language
-from voiceapp.settings import Settings
+from voiceapp.core.models import Language
+from voiceapp.core.settings import Settings
 from voiceapp.webhooks import twiml
 
 from .twiml import parse

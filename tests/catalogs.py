@@ -13,7 +13,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from voiceapp.i18n import catalog_path
+from voiceapp.core.i18n import catalog_path
 
 ROOT = Path(__file__).resolve().parent.parent
 

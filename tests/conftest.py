@@ -22,14 +22,15 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 
-from voiceapp import bridge, directory
-from voiceapp.db import forget_compiled_sql, migrate
+from voiceapp.conferencing import rooms
+from voiceapp.core.db import forget_compiled_sql, migrate
+from voiceapp.core.settings import Settings, load_settings
 from voiceapp.emulator import Carrier
 from voiceapp.emulator.inprocess import in_process_carrier
 from voiceapp.ivr_prompts.rendering import prompt_jobs
 from voiceapp.media import hold_music
 from voiceapp.media.render import render
-from voiceapp.settings import Settings, load_settings
+from voiceapp.switchboard import conference_server, numbers
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 PUBLIC_URL = "https://voice.example.test"
@@ -249,11 +250,11 @@ async def carrier(settings: Settings) -> AsyncIterator[Carrier]:
 async def provision_conference(settings: Settings) -> None:
     """A bridge on 800 reached by a French and a Spanish number, with two rooms:
     1234 (PIN 4321) and 5555 (no PIN), both of the default capacity (10)."""
-    await bridge.setup_bridge("800", "fr")
-    await directory.add_number(FR_NUMBER, "800", "fr")
-    await directory.add_number(ES_NUMBER, "800", "es")
-    await bridge.add_room(settings, name="Ventes", conference_id="1234", pin="4321")
-    await bridge.add_room(settings, name="Support", conference_id="5555")
+    await conference_server.setup_bridge("800", "fr")
+    await numbers.add_number(FR_NUMBER, "800", "fr")
+    await numbers.add_number(ES_NUMBER, "800", "es")
+    await rooms.add_room(settings, name="Ventes", conference_id="1234", pin="4321")
+    await rooms.add_room(settings, name="Support", conference_id="5555")
 
 
 @pytest.fixture

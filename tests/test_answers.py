@@ -9,11 +9,12 @@ from collections.abc import AsyncIterator
 import pytest
 from tortoise import connections
 
-from voiceapp import call_flow, directory
+from voiceapp.conferencing import call_flow
+from voiceapp.core.models import Language
+from voiceapp.core.settings import Settings
 from voiceapp.emulator import Carrier
 from voiceapp.emulator.inprocess import in_process_carrier
-from voiceapp.models import Language
-from voiceapp.settings import Settings
+from voiceapp.switchboard import numbers
 from voiceapp.webhooks.answers import AnswerCache, Kept, RenderedReplies
 
 from .conftest import FR_NUMBER, make_settings, provision_conference
@@ -145,10 +146,10 @@ async def test_a_kept_answer_needs_no_database(cached: Carrier, settings: Settin
 
 async def test_an_unmapped_number_is_never_kept(cached: Carrier, settings: Settings) -> None:
     await provision_conference(settings)
-    await directory.remove_number(FR_NUMBER)
+    await numbers.remove_number(FR_NUMBER)
     before = await cached.call(FR_NUMBER)
     assert before.said == [NOT_IN_SERVICE]
-    await directory.add_number(FR_NUMBER, "800", "fr")
+    await numbers.add_number(FR_NUMBER, "800", "fr")
     after = await cached.call(FR_NUMBER)
     assert after.said[0] == GREETING
 

@@ -8,11 +8,13 @@ from datetime import UTC, datetime, timedelta
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate as run_migrate
 
-from voiceapp import attempt_limits
-from voiceapp.call_records import Caller
-from voiceapp.db import database, execute_sql, migrate, tortoise_config
-from voiceapp.models import Attempt, Room
-from voiceapp.settings import Settings
+from voiceapp.accounts import login_throttle
+from voiceapp.conferencing import pin_lockout
+from voiceapp.core import attempt_limits
+from voiceapp.core.db import database, execute_sql, migrate, tortoise_config
+from voiceapp.core.models import Attempt, Room
+from voiceapp.core.settings import Settings
+from voiceapp.history.call_records import Caller
 
 from .conftest import make_settings
 
@@ -94,10 +96,10 @@ async def test_a_lockout_from_before_the_upgrade_still_holds_after_it(
         assert await Attempt.all().count() == sum(counts.values())
 
         caller = Caller(call_sid="CA" + "f" * 32, number=GUESSER)
-        refused = await attempt_limits.admit_pin(room, caller, settings)
+        refused = await pin_lockout.admit_pin(room, caller, settings)
         assert refused.over is not None and refused.over.per == "caller"
         other = Caller(call_sid="CA" + "e" * 32, number="+33699000002")
-        assert (await attempt_limits.admit_pin(room, other, settings)).admitted
-        refused = await attempt_limits.admit_login("alice", "198.51.100.7", settings)
+        assert (await pin_lockout.admit_pin(room, other, settings)).admitted
+        refused = await login_throttle.admit_login("alice", "198.51.100.7", settings)
         assert refused.over is not None and refused.over.per == "username"
-        assert (await attempt_limits.admit_login("bob", "198.51.100.7", settings)).admitted
+        assert (await login_throttle.admit_login("bob", "198.51.100.7", settings)).admitted

@@ -22,10 +22,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from voiceapp.app import create_app
-from voiceapp.db import migrate
+from voiceapp.core.db import migrate
+from voiceapp.core.settings import Settings
 from voiceapp.emulator.server import free_port, live_server, serve_command
-from voiceapp.security_headers import HEADERS
-from voiceapp.settings import Settings
+from voiceapp.web.security_headers import HEADERS
 from voiceapp.webhooks.endpoint import read_form
 from voiceapp.webhooks.signature import sign
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+from voiceapp.core.models import CallRecord, Room
+from voiceapp.core.settings import Settings
 from voiceapp.emulator import Carrier
-from voiceapp.models import CallRecord, Room
-from voiceapp.settings import Settings
 
 from .apology import errors_logged, is_apology
 from .conftest import FR_NUMBER

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from voiceapp import call_records
-from voiceapp.call_records import Caller, Outcome
+from voiceapp.core.models import CallRecord
 from voiceapp.emulator import Carrier
-from voiceapp.models import CallRecord
+from voiceapp.history import call_records
+from voiceapp.history.call_records import Caller, Outcome
 
 from .conftest import FR_NUMBER
 

@@ -6,11 +6,12 @@ import logging
 
 import pytest
 
-from voiceapp import bridge, ivr_prompts
-from voiceapp.call_flow import STEPS
+from voiceapp import ivr_prompts
+from voiceapp.conferencing import rooms
+from voiceapp.conferencing.call_flow import STEPS
+from voiceapp.core.models import CallRecord, Language, Room, Seat
+from voiceapp.core.settings import Settings
 from voiceapp.emulator import Carrier
-from voiceapp.models import CallRecord, Language, Room, Seat
-from voiceapp.settings import Settings
 
 from .conftest import ES_NUMBER, FR_NUMBER
 from .twiml import verbs
@@ -167,7 +168,7 @@ async def test_each_question_stops_listening_at_its_steps_digit_limit(
     conference: Carrier, settings: Settings
 ) -> None:
     """numDigits comes from the table; the longest ID and PIN, each followed by #, get in."""
-    await bridge.add_room(settings, name="Long", conference_id="9" * 12, pin="8" * 12)
+    await rooms.add_room(settings, name="Long", conference_id="9" * 12, pin="8" * 12)
     call = await conference.call(FR_NUMBER, digits=["9" * 12 + "#", "8" * 12 + "#"])
     [asked_id, asked_pin] = [
         document.find("Gather") for _, document in call.documents if document.find("Gather")
@@ -181,9 +182,9 @@ async def test_each_question_stops_listening_at_its_steps_digit_limit(
 async def test_the_log_says_what_was_typed_at_each_step_never_the_digits(
     conference: Carrier, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="voiceapp.routing")
+    caplog.set_level(logging.DEBUG, logger="voiceapp.switchboard.routing")
     call = await conference.call(FR_NUMBER, digits=["1234#", "9876#", "4321#"])
-    logged = [r.getMessage() for r in caplog.records if r.name == "voiceapp.routing"]
+    logged = [r.getMessage() for r in caplog.records if r.name == "voiceapp.switchboard.routing"]
     assert logged == [
         f"call_sid={call.call_sid} step=ask_id: the conference ID typed is room_with_pin",
         f"call_sid={call.call_sid} step=ask_pin: the PIN typed is wrong",

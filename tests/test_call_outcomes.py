@@ -15,13 +15,15 @@ import logging
 import asyncpg
 import pytest
 
-from voiceapp import bridge, call_records, ivr_prompts, seats
-from voiceapp.call_records import Caller
-from voiceapp.db import database
+from voiceapp import ivr_prompts
+from voiceapp.conferencing import rooms, seats
+from voiceapp.core.db import database
+from voiceapp.core.models import CallRecord, Language
+from voiceapp.core.settings import Settings
 from voiceapp.emulator import Carrier
 from voiceapp.emulator.inprocess import in_process_carrier
-from voiceapp.models import CallRecord, Language
-from voiceapp.settings import Settings
+from voiceapp.history import call_records
+from voiceapp.history.call_records import Caller
 
 from .apology import is_apology
 from .conftest import FR_NUMBER, POSTGRES_URL, make_settings, provision_conference
@@ -41,7 +43,7 @@ def broken(*args: object, **kwargs: object) -> bool:
 async def test_a_call_that_failed_is_recorded_as_an_error(
     conference: Carrier, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bridge, "pin_matches", broken)
+    monkeypatch.setattr(rooms, "pin_matches", broken)
     call = await conference.call(FR_NUMBER, digits=["1234#", "4321#"])
     assert call.said[-1] == APOLOGY
     record = await CallRecord.get(call_sid=call.call_sid)

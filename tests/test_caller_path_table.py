@@ -16,9 +16,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from voiceapp import bridge, directory, extensions, ivr_prompts, routing, seats
-from voiceapp.bridge import CONFERENCE_ID_PATTERN, PIN_PATTERN
-from voiceapp.call_flow import (
+from voiceapp import ivr_prompts
+from voiceapp.conferencing import rooms, seats
+from voiceapp.conferencing.call_flow import (
     MAX_SILENCES,
     MAX_TRIES,
     STEPS,
@@ -29,11 +29,13 @@ from voiceapp.call_flow import (
     is_step,
     other_language,
 )
-from voiceapp.call_records import Caller
+from voiceapp.conferencing.rooms import CONFERENCE_ID_PATTERN, PIN_PATTERN
+from voiceapp.core.models import CallRecord, Extension, Language, Room
+from voiceapp.core.settings import Settings
 from voiceapp.emulator import Carrier
-from voiceapp.extensions import EXTENSION_PATTERN
-from voiceapp.models import CallRecord, Extension, Language, Room
-from voiceapp.settings import Settings
+from voiceapp.history.call_records import Caller
+from voiceapp.switchboard import extensions, numbers, routing
+from voiceapp.switchboard.extensions import EXTENSION_PATTERN
 from voiceapp.webhooks.state import state_query, url
 
 from .conftest import FR_NUMBER
@@ -74,7 +76,7 @@ async def hang_up(carrier: Carrier, call_sid: str) -> None:
 
 async def full_room(settings: Settings, pin: str | None = None) -> Room:
     """A room of one seat, taken by another caller."""
-    room = await bridge.add_room(settings, name="Petit", conference_id="7777", pin=pin, capacity=1)
+    room = await rooms.add_room(settings, name="Petit", conference_id="7777", pin=pin, capacity=1)
     other = Caller("CAother", "+33600000000", FR_NUMBER)
     assert (await seats.reserve_seat(room, other, settings.seat_overdue_seconds)).admitted
     return room
@@ -87,7 +89,7 @@ async def pin_state() -> CallState:
 async def reception() -> CallState:
     await extensions.add_extension("201", "user", "Alice", forward_to=ALICE_PHONE)
     await extensions.add_extension("200", "receptionist")
-    await directory.add_number(RECEPTION_NUMBER, "200", "fr")
+    await numbers.add_number(RECEPTION_NUMBER, "200", "fr")
     return CallState(step="ask_extension")
 
 
@@ -160,8 +162,8 @@ async def pin_after_too_many_wrong_ones(carrier: Carrier, settings: Settings) ->
 
 @scenario("ask_pin", "room_gone")
 async def pin_of_a_room_deleted_meanwhile(carrier: Carrier, settings: Settings) -> Situation:
-    room = await bridge.add_room(settings, name="Ephemere", conference_id="8888", pin="8888")
-    await bridge.remove_room("8888")
+    room = await rooms.add_room(settings, name="Ephemere", conference_id="8888", pin="8888")
+    await rooms.remove_room("8888")
     return Situation(CallState(step="ask_pin", room_id=room.pk), "8888")
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 import voiceapp
-from voiceapp import extensions
 from voiceapp.cli import main
-from voiceapp.settings import get_settings
+from voiceapp.core import names
+from voiceapp.core.settings import get_settings
 
 REPO = Path(__file__).resolve().parent.parent
 MIGRATE_FIRST = "voiceapp: error: the database is not migrated yet: run 'voiceapp migrate' first\n"
@@ -232,7 +232,7 @@ def test_value_too_long_for_its_column_is_a_one_line_error(
 ) -> None:
     # A domain check looser than its column (here the 100-character room name) lets the
     # ORM's own validation refuse the value: that must not end in a traceback.
-    monkeypatch.setattr(extensions, "NAME_MAX", 200)
+    monkeypatch.setattr(names, "NAME_MAX", 200)
     name = "x" * 150
     code, out, err = run(capsys, "rooms", "add", "--name", name, "--conference-id", "4321")
     assert code == 1

@@ -14,9 +14,9 @@ import asyncpg
 import pytest
 
 from voiceapp import ivr_prompts
-from voiceapp.db import database
+from voiceapp.core.db import database
+from voiceapp.core.models import Language
 from voiceapp.emulator.inprocess import in_process_carrier
-from voiceapp.models import Language
 
 from .conftest import FR_NUMBER, POSTGRES_URL, make_settings, provision_conference
 

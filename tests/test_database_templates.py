@@ -13,8 +13,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from voiceapp.db import migrate, pending_migrations
-from voiceapp.settings import Settings
+from voiceapp.core.db import migrate, pending_migrations
+from voiceapp.core.settings import Settings
 
 from .conftest import (
     POSTGRES_TEMPLATE_PREFIX,

@@ -8,8 +8,8 @@ from pathlib import Path
 from tortoise import Tortoise, connections
 from tortoise.migrations.api import migrate as run_migrate
 
-from voiceapp.db import PooledConnection, database, migrate, tortoise_config
-from voiceapp.models import AdminUser
+from voiceapp.core.db import PooledConnection, database, migrate, tortoise_config
+from voiceapp.core.models import AdminUser
 
 NORMAL, FULL = 1, 2  # PRAGMA synchronous values
 

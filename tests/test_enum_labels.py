@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from voiceapp import call_records
-from voiceapp.call_records import OUTCOME_LABELS, Outcome
-from voiceapp.enum_labels import labels_for
-from voiceapp.models import EXTENSION_KIND_LABELS, LANGUAGE_LABELS, ExtensionKind, Language
+from voiceapp.core.enum_labels import labels_for
+from voiceapp.core.models import EXTENSION_KIND_LABELS, LANGUAGE_LABELS, ExtensionKind, Language
+from voiceapp.history import call_records
+from voiceapp.history.call_records import OUTCOME_LABELS, Outcome
 
 
 class Colour(StrEnum):

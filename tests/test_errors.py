@@ -7,18 +7,24 @@ from pathlib import Path
 
 import pytest
 
-from voiceapp import bridge, errors
-from voiceapp.errors import Conflict, InvalidInput, VoiceappError
-from voiceapp.extensions import check_name
-from voiceapp.i18n import N_plural
+from voiceapp.conferencing import rooms
+from voiceapp.core import errors
+from voiceapp.core.errors import Conflict, InvalidInput, VoiceappError
+from voiceapp.core.i18n import N_plural
+from voiceapp.core.names import check_name
 
 from .catalogs import ROOT, extracted, read_catalog
 
+DOMAIN_PACKAGES = {
+    ("voiceapp", area)
+    for area in ("core", "conferencing", "switchboard", "accounts", "history", "carrier")
+}
+
 
 def is_domain_module(path: str) -> bool:
-    """The domain: the modules directly under voiceapp/ (DESIGN.md's layers), whose errors
-    the admin pages show. Sub-packages are HTTP, prompts, media and CLI commands."""
-    return Path(path).parent == Path("voiceapp")
+    """The domain: the area packages (and core, whose names and phone numbers are
+    checked for every area), whose errors the admin pages and the CLI show."""
+    return Path(path).parts[:2] in DOMAIN_PACKAGES
 
 
 def domain_messages() -> set[str | tuple[str, str]]:
@@ -32,11 +38,11 @@ def test_every_domain_error_has_a_real_translation(language: str) -> None:
     assert "PIN must be 4 to 12 digits (0-9), no letters or spaces" in messages
     assert any(isinstance(message, tuple) for message in messages)
     assert {found.path for found in extracted() if is_domain_module(found.path)} >= {
-        "voiceapp/accounts.py",
-        "voiceapp/bridge.py",
-        "voiceapp/directory.py",
-        "voiceapp/extensions.py",
-        "voiceapp/phone_numbers.py",
+        "voiceapp/accounts/admins.py",
+        "voiceapp/conferencing/rooms.py",
+        "voiceapp/switchboard/numbers.py",
+        "voiceapp/switchboard/extensions.py",
+        "voiceapp/core/phone_numbers.py",
     }
     catalog = read_catalog(language)
     untranslated = []
@@ -64,12 +70,16 @@ def _error_calls(tree: ast.Module) -> list[ast.Call]:
     ]
 
 
+def domain_paths() -> list[Path]:
+    return [path for _, area in DOMAIN_PACKAGES for path in (ROOT / "voiceapp" / area).glob("*.py")]
+
+
 def test_domain_modules_raise_only_marked_messages() -> None:
     """A bare string or f-string would never reach the catalogs (extraction finds N_()
     and N_plural() only), so it would stay English on French and Spanish pages."""
     unmarked = []
     calls = 0
-    for path in sorted((ROOT / "voiceapp").glob("*.py")):
+    for path in sorted(domain_paths()):
         for call in _error_calls(ast.parse(path.read_text(), str(path))):
             calls += 1
             if call.args and isinstance(call.args[0], ast.Constant | ast.JoinedStr):
@@ -80,7 +90,7 @@ def test_domain_modules_raise_only_marked_messages() -> None:
 
 def test_message_is_english_and_in_language_translates_it() -> None:
     with pytest.raises(InvalidInput) as raised:
-        bridge.check_conference_id("12a")
+        rooms.check_conference_id("12a")
     assert raised.value.message == "conference ID must be 3 to 12 digits (0-9), got '12a'"
     assert raised.value.in_language("en") == raised.value.message
     assert raised.value.in_language("fr") == (

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from voiceapp import directory, extensions
+from voiceapp.core.errors import Conflict, InvalidInput, NotFound
+from voiceapp.core.models import Extension, ExtensionKind
 from voiceapp.emulator import Carrier
-from voiceapp.errors import Conflict, InvalidInput, NotFound
-from voiceapp.extensions import ExtensionChange
-from voiceapp.models import Extension, ExtensionKind
+from voiceapp.switchboard import extensions, numbers
+from voiceapp.switchboard.extensions import ExtensionChange
 
 
 @pytest.fixture
@@ -124,8 +124,8 @@ async def test_update_changes_members_and_writes_nothing_when_invalid(users: Non
 
 
 async def test_remove_refused_while_numbers_reach_it_naming_them(users: None) -> None:
-    await directory.add_number("+33180000202", "201", "fr")
-    await directory.add_number("+34910000201", "201", "es")
+    await numbers.add_number("+33180000202", "201", "fr")
+    await numbers.add_number("+34910000201", "201", "es")
     with pytest.raises(Conflict) as refused:
         await extensions.remove_extension("201")
     assert "+33180000202, +34910000201" in refused.value.message

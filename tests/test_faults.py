@@ -12,11 +12,12 @@ from datetime import timedelta
 import asyncpg
 from tortoise import connections
 
-from voiceapp import bridge, ivr_prompts, seats
-from voiceapp.call_flow import CallState
+from voiceapp import ivr_prompts
+from voiceapp.conferencing import rooms, seats
+from voiceapp.conferencing.call_flow import CallState
+from voiceapp.core.models import CallRecord, Language, Room, Seat, SeatState
+from voiceapp.core.settings import Settings
 from voiceapp.emulator import Carrier
-from voiceapp.models import CallRecord, Language, Room, Seat, SeatState
-from voiceapp.settings import Settings
 from voiceapp.webhooks.state import state_query, url
 
 from .conftest import FR_NUMBER, POSTGRES_URL
@@ -129,7 +130,7 @@ async def test_leave_before_the_join_webhook_changes_state_once(conference: Carr
 
 
 async def small_room(settings: Settings) -> Room:
-    return await bridge.add_room(settings, name="Petit", conference_id="7777", capacity=1)
+    return await rooms.add_room(settings, name="Petit", conference_id="7777", capacity=1)
 
 
 async def test_hangup_between_reservation_and_join_frees_the_seat(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from tortoise import connections
 
+from voiceapp.core.models import Voicemail
 from voiceapp.emulator import Carrier
-from voiceapp.models import Voicemail
 
 from .conftest import PUBLIC_URL
 from .test_routing import ALICE_NUMBER, CALLER, add_office

@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 from starlette.datastructures import MultiDict
 from twilio.request_validator import RequestValidator
 
-from voiceapp.body_limits import WEBHOOK_MAX_BYTES
+from voiceapp.core.settings import Settings
 from voiceapp.emulator import Carrier
-from voiceapp.settings import Settings
+from voiceapp.web.body_limits import WEBHOOK_MAX_BYTES
 from voiceapp.webhooks.signature import HEADER
 from voiceapp.webhooks.voice import routes
 

@@ -13,14 +13,14 @@ from hypothesis import given
 from hypothesis import settings as settings_for_hypothesis
 from hypothesis import strategies as st
 
-from voiceapp import directory, extensions
 from voiceapp.cli import main
+from voiceapp.core.errors import InvalidInput
+from voiceapp.core.models import Room
+from voiceapp.core.settings import Settings, get_settings
 from voiceapp.emulator import Carrier
-from voiceapp.errors import InvalidInput
 from voiceapp.media import audio_check
 from voiceapp.media.greetings import find_owner, remove_greeting, replace_greeting
-from voiceapp.models import Room
-from voiceapp.settings import Settings, get_settings
+from voiceapp.switchboard import extensions, numbers
 
 from .conftest import FR_NUMBER, PUBLIC_URL
 
@@ -250,8 +250,8 @@ async def test_a_receptionist_numbers_recording_and_voice_replace_its_greeting(
 ) -> None:
     reception = "+33180000200"
     await extensions.add_extension("200", "receptionist")
-    await directory.add_number(reception, "200", "fr")
-    await directory.update_number(reception, say_locale="fr-CA")
+    await numbers.add_number(reception, "200", "fr")
+    await numbers.update_number(reception, say_locale="fr-CA")
     stored, _ = await replace_greeting(await find_owner(number=reception), pcm_wav(), settings)
     call = await conference.call(reception)
     assert call.played[0] == f"{PUBLIC_URL}/media/{stored}"

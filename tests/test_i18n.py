@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from voiceapp.i18n import N_plural, format_message
+from voiceapp.core.i18n import N_plural, format_message
 
 from .catalogs import read_catalog
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from voiceapp import i18n
+from voiceapp.core import i18n
+from voiceapp.core.models import Language
+from voiceapp.core.settings import SettingsError, load_settings
 from voiceapp.ivr_prompts import PROMPTS, Speaker, text, utterance
 from voiceapp.ivr_prompts.catalog import PLACEHOLDERS
 from voiceapp.ivr_prompts.clips import PLACEHOLDER, Clip, catalog_clips, line_clips
 from voiceapp.ivr_prompts.voices import espeak_voice
-from voiceapp.models import Language
-from voiceapp.settings import SettingsError, load_settings
 
 from .catalogs import extracted, read_catalog
 

@@ -11,11 +11,12 @@ from collections import Counter
 import httpx
 import pytest
 
-from voiceapp import accounts, ivr_prompts
-from voiceapp.db import database
+from voiceapp import ivr_prompts
+from voiceapp.accounts import admins
+from voiceapp.core.db import database
+from voiceapp.core.models import Language
 from voiceapp.emulator.inprocess import remote_carrier
 from voiceapp.emulator.server import free_port, live_server, serve_command
-from voiceapp.models import Language
 
 from .conftest import AUTH_TOKEN, FR_NUMBER, make_settings, provision_conference
 
@@ -77,7 +78,7 @@ async def test_40_wrong_passwords_at_once_over_4_workers_check_at_most_the_user_
 ) -> None:
     settings = make_settings(migrated_postgres_url)
     async with database(migrated_postgres_url):
-        await accounts.create_admin("alice", PASSWORD)
+        await admins.create_admin("alice", PASSWORD)
     port = free_port()
     async with (
         live_server(

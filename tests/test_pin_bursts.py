@@ -8,10 +8,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from voiceapp import bridge, ivr_prompts
+from voiceapp import ivr_prompts
+from voiceapp.conferencing import rooms
+from voiceapp.core.models import Language, Room
+from voiceapp.core.settings import Settings
 from voiceapp.emulator import Carrier, EmulatedCall
-from voiceapp.models import Language, Room
-from voiceapp.settings import Settings
 
 from .conftest import FR_NUMBER
 
@@ -25,15 +26,15 @@ def heard(key: str) -> str:
 
 @pytest.fixture
 def counted(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Every PIN compared with a room's, as the call flow asks `bridge.pin_matches`."""
+    """Every PIN compared with a room's, as the call flow asks `rooms.pin_matches`."""
     compared: list[str] = []
-    matches = bridge.pin_matches
+    matches = rooms.pin_matches
 
     def counting(room: Room, typed: str) -> bool:
         compared.append(typed)
         return matches(room, typed)
 
-    monkeypatch.setattr(bridge, "pin_matches", counting)
+    monkeypatch.setattr(rooms, "pin_matches", counting)
     yield compared
 
 

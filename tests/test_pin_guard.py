@@ -10,11 +10,12 @@ from datetime import timedelta
 
 import pytest
 
-from voiceapp import ivr_prompts, seats
+from voiceapp import ivr_prompts
+from voiceapp.conferencing import seats
+from voiceapp.core.models import Attempt, Language, Seat
+from voiceapp.core.settings import Settings
 from voiceapp.emulator import Carrier, EmulatedCall
 from voiceapp.emulator.inprocess import in_process_carrier
-from voiceapp.models import Attempt, Language, Seat
-from voiceapp.settings import Settings
 
 from .conftest import FR_NUMBER, make_settings, provision_conference
 

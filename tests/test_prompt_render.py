@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from voiceapp.cli import main
+from voiceapp.core.models import Language
+from voiceapp.core.settings import load_settings
 from voiceapp.ivr_prompts.rendering import check_voices, prompt_jobs
 from voiceapp.media import manifest
 from voiceapp.media.render import Job, RenderError, render
-from voiceapp.models import Language
-from voiceapp.settings import load_settings
 
 
 def audio_format(path: Path) -> tuple[int, int, int, float]:
@@ -112,7 +112,7 @@ def test_render_command_shows_progress_then_skips(
         "voiceapp.commands.prompts.prompt_jobs",
         lambda settings: [job for job in prompt_jobs(settings) if "number" not in job.path],
     )
-    from voiceapp.settings import get_settings
+    from voiceapp.core.settings import get_settings
 
     get_settings.cache_clear()
     try:

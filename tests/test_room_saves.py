@@ -13,14 +13,14 @@ import itertools
 
 import pytest
 
-from voiceapp import bridge
-from voiceapp.db import database
+from voiceapp.conferencing import rooms
+from voiceapp.core.db import database
+from voiceapp.core.models import Room, Seat
+from voiceapp.core.settings import Settings
 from voiceapp.emulator import Carrier
 from voiceapp.emulator.carrier import EmulatedCall
 from voiceapp.emulator.inprocess import remote_carrier
 from voiceapp.emulator.server import free_port, live_server, serve_command
-from voiceapp.models import Room, Seat
-from voiceapp.settings import Settings
 
 from .conftest import AUTH_TOKEN, FR_NUMBER, make_settings, provision_conference
 from .test_workers import server_env
@@ -32,7 +32,7 @@ NEWCOMERS = 10
 
 
 async def add_small_room(settings: Settings) -> None:
-    await bridge.add_room(settings, name="Petite", conference_id="7777", capacity=CAPACITY)
+    await rooms.add_room(settings, name="Petite", conference_id="7777", capacity=CAPACITY)
 
 
 async def come_and_go(carrier: Carrier, caller: str) -> None:
@@ -48,8 +48,8 @@ async def save_until(done: asyncio.Event, settings: Settings) -> int:
     for n in itertools.count():
         if done.is_set() or n >= 2000:
             return saves
-        change = bridge.RoomChange(name=f"Petite {n % 7}", capacity=CAPACITY)
-        await bridge.update_room(settings, "7777", change)
+        change = rooms.RoomChange(name=f"Petite {n % 7}", capacity=CAPACITY)
+        await rooms.update_room(settings, "7777", change)
         saves += 1
         await asyncio.sleep(0)
     return saves

@@ -6,10 +6,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from voiceapp import directory, extensions, ivr_prompts, routing, voicemail
+from voiceapp import ivr_prompts
+from voiceapp.core.models import CallRecord, Extension, Language, Room, Seat, Voicemail
+from voiceapp.core.settings import Settings, SettingsError, load_settings
 from voiceapp.emulator import Carrier, EmulatedCall
-from voiceapp.models import CallRecord, Extension, Language, Room, Seat, Voicemail
-from voiceapp.settings import Settings, SettingsError, load_settings
+from voiceapp.switchboard import extensions, numbers, routing, voicemail
 from voiceapp.webhooks import twiml
 
 from .conftest import PUBLIC_URL, make_settings
@@ -41,10 +42,10 @@ async def add_office() -> None:
     await extensions.add_extension("203", "user", "Carla", forward_to="+34612345603")
     await extensions.add_extension("210", "ring-group", "Ventes", members=["203", "201", "202"])
     await extensions.add_extension("200", "receptionist")
-    await directory.add_number(ALICE_NUMBER, "201", "fr")
-    await directory.add_number(ALICE_ES_NUMBER, "201", "es")
-    await directory.add_number(GROUP_NUMBER, "210", "fr")
-    await directory.add_number(RECEPTION_NUMBER, "200", "fr")
+    await numbers.add_number(ALICE_NUMBER, "201", "fr")
+    await numbers.add_number(ALICE_ES_NUMBER, "201", "es")
+    await numbers.add_number(GROUP_NUMBER, "210", "fr")
+    await numbers.add_number(RECEPTION_NUMBER, "200", "fr")
 
 
 @pytest.fixture
@@ -159,14 +160,14 @@ async def test_a_numbers_say_locale_lasts_through_ringing_and_voicemail(
 ) -> None:
     """The locale rides in the callback URLs of <Dial> and <Record> too, not only in
     the conference steps': no switch to the language's default voice mid-call."""
-    await directory.update_number(ALICE_ES_NUMBER, say_locale="es-MX")
+    await numbers.update_number(ALICE_ES_NUMBER, say_locale="es-MX")
     direct = await office.call(ALICE_ES_NUMBER, answer="no-answer", message_seconds=5)
     assert direct.said[-2:] == [
         "Hemos guardado su mensaje.",
         "Gracias por su llamada. Hasta luego.",
     ]
     assert {event.language for event in direct.events if event.kind == "say"} == {"es-MX"}
-    await directory.update_number(RECEPTION_NUMBER, say_locale="fr-CA")
+    await numbers.update_number(RECEPTION_NUMBER, say_locale="fr-CA")
     through = await office.call(RECEPTION_NUMBER, digits=["201#"], answer="no-answer")
     assert through.said[-4:] == [NO_ANSWER, LEAVE_MESSAGE, MESSAGE_SAVED, GOODBYE]
     languages = [event.language for event in through.events if event.kind == "say"]
@@ -174,7 +175,7 @@ async def test_a_numbers_say_locale_lasts_through_ringing_and_voicemail(
 
 
 async def test_sip_target_is_dialled_as_sip(office: Carrier) -> None:
-    await directory.update_number(ALICE_NUMBER, extension_number="202")
+    await numbers.update_number(ALICE_NUMBER, extension_number="202")
     call = await office.call(ALICE_NUMBER)
     [dial] = dials(call)
     assert [(noun.tag, noun.text) for noun in dial] == [("Sip", "sip:bruno@pbx.example.com")]

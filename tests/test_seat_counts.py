@@ -7,12 +7,12 @@ import logging
 
 import pytest
 
-from voiceapp import seat_counts
-from voiceapp.db import database
+from voiceapp.conferencing import seat_counts
+from voiceapp.core.db import database
+from voiceapp.core.models import Room, Seat
+from voiceapp.core.settings import Settings
 from voiceapp.emulator import Carrier
 from voiceapp.emulator.inprocess import in_process_carrier
-from voiceapp.models import Room, Seat
-from voiceapp.settings import Settings
 
 from .conftest import FR_NUMBER, provision_conference
 
@@ -24,7 +24,7 @@ async def test_a_drifted_counter_is_set_right_and_logged(
     room = await Room.get(conference_id="5555")
     # A counter written behind the seat SQL's back, as a whole-row save once did.
     await Room.filter(id=room.pk).update(seats_taken=7)
-    with caplog.at_level(logging.ERROR, logger="voiceapp.seat_counts"):
+    with caplog.at_level(logging.ERROR, logger="voiceapp.conferencing.seat_counts"):
         drifts = await seat_counts.reconcile_seat_counts()
     assert drifts == [seat_counts.Drift(room.pk, 7, 1)]
     assert (await Room.get(pk=room.pk)).seats_taken == 1

@@ -13,11 +13,12 @@ from typing import Literal
 
 import pytest
 
-from voiceapp import call_records, seats
-from voiceapp.call_records import Caller, Outcome
+from voiceapp.conferencing import seats
+from voiceapp.conferencing.seats import Reservation, WalkIn
+from voiceapp.core.models import CallRecord, Room, Seat
 from voiceapp.emulator import Carrier
-from voiceapp.models import CallRecord, Room, Seat
-from voiceapp.seats import Reservation, WalkIn
+from voiceapp.history import call_records
+from voiceapp.history.call_records import Caller, Outcome
 
 from .conftest import FR_NUMBER
 

@@ -15,14 +15,15 @@ from datetime import timedelta
 import asyncpg
 import pytest
 
-from voiceapp import bridge, housekeeping, ivr_prompts, seats
+from voiceapp import housekeeping, ivr_prompts
 from voiceapp.carrier.rest import CarrierApi
-from voiceapp.db import database
+from voiceapp.conferencing import rooms, seats
+from voiceapp.core.db import database
+from voiceapp.core.models import Language, Room, Seat, SeatState
+from voiceapp.core.settings import Settings
 from voiceapp.emulator import Carrier
 from voiceapp.emulator.carrier import EmulatedCall
 from voiceapp.emulator.inprocess import in_process_carrier
-from voiceapp.models import Language, Room, Seat, SeatState
-from voiceapp.settings import Settings
 
 from .carrier_double import ACCOUNT_SID, CarrierDouble, carrier_double
 from .conftest import (
@@ -37,7 +38,7 @@ HANG_UP_CALLBACKS = {"participant-leave", "conference-end", "call-status"}
 
 
 async def one_seat_room(settings: Settings) -> Room:
-    return await bridge.add_room(settings, name="Petite", conference_id="7777", capacity=1)
+    return await rooms.add_room(settings, name="Petite", conference_id="7777", capacity=1)
 
 
 async def join_with_callbacks_lost(carrier: Carrier, lost: set[str]) -> EmulatedCall:
@@ -137,7 +138,7 @@ async def test_the_carrier_says_which_seats_are_still_in_use(
 ) -> None:
     """With REST credentials, each doubtful seat is checked against the carrier's Calls
     API: a call still on keeps its seat, a call over (or unknown) frees it at once."""
-    room = await bridge.add_room(settings, name="Trio", conference_id="7777", capacity=3)
+    room = await rooms.add_room(settings, name="Trio", conference_id="7777", capacity=3)
     unconfirmed = await join_with_callbacks_lost(conference, {"participant-join"})
     hung_up = await conference.call(FR_NUMBER, caller="+33611111111", digits=["7777#"], stay=True)
     unknown = await conference.call(FR_NUMBER, caller="+33622222222", digits=["7777#"], stay=True)

@@ -10,12 +10,12 @@ from datetime import timedelta
 
 import asyncpg
 
-from voiceapp import seats
-from voiceapp.call_records import Caller
-from voiceapp.db import database
+from voiceapp.conferencing import seats
+from voiceapp.core.db import database
+from voiceapp.core.models import CallRecord, Room, Seat, SeatState
+from voiceapp.core.settings import Settings
 from voiceapp.emulator import Carrier
-from voiceapp.models import CallRecord, Room, Seat, SeatState
-from voiceapp.settings import Settings
+from voiceapp.history.call_records import Caller
 
 from .conftest import FR_NUMBER, make_settings, provision_conference
 

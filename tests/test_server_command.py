@@ -11,7 +11,7 @@ import pytest
 import uvicorn
 
 from voiceapp.cli import main
-from voiceapp.settings import get_settings
+from voiceapp.core.settings import get_settings
 
 from .conftest import DatabaseTemplates
 

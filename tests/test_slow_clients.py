@@ -17,7 +17,7 @@ import asyncpg
 import httpx
 import pytest
 
-from voiceapp.db import database, migrate
+from voiceapp.core.db import database, migrate
 from voiceapp.emulator.inprocess import remote_carrier
 from voiceapp.emulator.server import LiveServer, free_port, live_server, serve_command
 

@@ -12,9 +12,9 @@ import pytest
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
-from voiceapp import sqlite_inline
-from voiceapp.db import database
-from voiceapp.sqlite_inline import run_inline, write_transaction
+from voiceapp.core import sqlite_inline
+from voiceapp.core.db import database
+from voiceapp.core.sqlite_inline import run_inline, write_transaction
 
 from .conftest import DatabaseTemplates
 

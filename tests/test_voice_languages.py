@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from voiceapp import directory
+from voiceapp.core.settings import Settings
 from voiceapp.emulator import Carrier
 from voiceapp.emulator.carrier import EmulatedCall
 from voiceapp.media import manifest
-from voiceapp.settings import Settings
+from voiceapp.switchboard import numbers
 
 from .conftest import ES_NUMBER, FR_NUMBER, PUBLIC_URL, make_settings
 from .twiml import parse
@@ -205,7 +205,7 @@ async def test_silence_after_switching_says_goodbye_in_the_new_language(
 async def test_a_numbers_own_say_locale_holds_until_the_caller_switches(
     conference: Carrier,
 ) -> None:
-    await directory.update_number(ES_NUMBER, say_locale="es-MX")
+    await numbers.update_number(ES_NUMBER, say_locale="es-MX")
     call = await conference.call(ES_NUMBER, digits=["5555#"], stay=True)
     locales = [locale for locale, _ in said_with_locale(call)]
     assert locales == ["es-MX", "fr-FR", "es-MX", "es-MX", "es-MX", "es-MX"]

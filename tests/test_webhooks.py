@@ -9,9 +9,9 @@ import pytest
 from tortoise import connections
 
 from voiceapp.app import create_app
+from voiceapp.core.settings import Settings
 from voiceapp.emulator import Carrier
 from voiceapp.emulator.inprocess import in_process_carrier
-from voiceapp.settings import Settings
 from voiceapp.webhooks.endpoint import MAX_FIELDS, clean
 from voiceapp.webhooks.signature import HEADER, sign
 

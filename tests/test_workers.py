@@ -7,12 +7,12 @@ import asyncio
 import pytest
 
 from voiceapp import ivr_prompts
-from voiceapp.db import database
+from voiceapp.core.db import database
+from voiceapp.core.models import Language, PhoneNumber, Room, Seat, SeatState
+from voiceapp.core.settings import Settings
 from voiceapp.emulator.carrier import EmulatedCall
 from voiceapp.emulator.inprocess import remote_carrier
 from voiceapp.emulator.server import free_port, live_server, serve_command
-from voiceapp.models import Language, PhoneNumber, Room, Seat, SeatState
-from voiceapp.settings import Settings
 
 from .conftest import AUTH_TOKEN, ES_NUMBER, FR_NUMBER, make_settings, provision_conference
 

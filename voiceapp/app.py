@@ -15,11 +15,11 @@ from starlette.routing import Route
 from tortoise.contrib.starlette import RegisterTortoise
 
 from voiceapp import admin, housekeeping
-from voiceapp.body_limits import BodyLimits
-from voiceapp.db import tortoise_config
+from voiceapp.core.db import tortoise_config
+from voiceapp.core.settings import Settings, get_settings
+from voiceapp.core.sqlite_inline import close_inline_connections
 from voiceapp.media import serve as media
-from voiceapp.settings import Settings, get_settings
-from voiceapp.sqlite_inline import close_inline_connections
+from voiceapp.web.body_limits import BodyLimits
 from voiceapp.webhooks import forwarding, voice
 from voiceapp.webhooks.answers import AnswerCache, RenderedReplies
 

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from tortoise.exceptions import DBConnectionError, OperationalError, ValidationError
 
 from voiceapp.commands import COMMAND_GROUPS
-from voiceapp.errors import VoiceappError
-from voiceapp.settings import SettingsError, get_settings
+from voiceapp.core.errors import VoiceappError
+from voiceapp.core.settings import SettingsError, get_settings
 
 EXIT_ERROR = 1
 # How each database says a table or column is missing: a migration not applied yet (a

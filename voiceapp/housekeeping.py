@@ -17,10 +17,11 @@ import random
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
-from voiceapp import attempt_limits, seat_counts, seat_upkeep
 from voiceapp.carrier import rest
-from voiceapp.models import HousekeepingRound
-from voiceapp.settings import Settings
+from voiceapp.conferencing import seat_counts, seat_upkeep
+from voiceapp.core import attempt_limits
+from voiceapp.core.models import HousekeepingRound
+from voiceapp.core.settings import Settings
 
 log = logging.getLogger(__name__)
 

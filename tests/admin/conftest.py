@@ -14,9 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from voiceapp import accounts
+from voiceapp.accounts import admins
 from voiceapp.app import create_app
-from voiceapp.settings import Settings
+from voiceapp.core.settings import Settings
 
 from ..conftest import PUBLIC_URL, make_settings
 
@@ -98,7 +98,7 @@ def site_settings(settings: Settings) -> Settings:
 async def visitor(site_settings: Settings) -> AsyncIterator[Browser]:
     """Someone with a browser and no session; an admin account exists."""
     async with open_browser(site_settings) as browser:
-        await accounts.create_admin(USERNAME, PASSWORD)
+        await admins.create_admin(USERNAME, PASSWORD)
         yield browser
 
 

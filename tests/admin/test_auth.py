@@ -8,10 +8,10 @@ from base64 import b64decode, b64encode
 
 from itsdangerous import TimestampSigner
 
-from voiceapp import accounts
+from voiceapp.accounts import admins
 from voiceapp.admin import SESSION_COOKIE
 from voiceapp.admin.auth import EPOCH_KEY
-from voiceapp.settings import Settings
+from voiceapp.core.settings import Settings
 
 from .conftest import PASSWORD, SECRET_KEY, USERNAME, Browser, notices, open_browser
 
@@ -65,7 +65,7 @@ async def test_a_cookie_copied_before_logout_is_logged_out_after(
 async def test_a_logout_ends_every_session_of_that_admin_only(
     admin: Browser, site_settings: Settings
 ) -> None:
-    await accounts.create_admin("bob", PASSWORD)
+    await admins.create_admin("bob", PASSWORD)
     async with open_browser(site_settings) as laptop, open_browser(site_settings) as bobs:
         assert (await laptop.log_in()).status_code == 303
         assert (await bobs.log_in(username="bob")).status_code == 303
@@ -125,7 +125,7 @@ async def test_a_new_password_logs_in_the_old_one_does_not_and_sessions_end(
     new_password = "a brand new passphrase"
     async with open_browser(site_settings) as thief:
         copy_session(admin, thief)
-        await accounts.set_password(USERNAME, new_password)
+        await admins.set_password(USERNAME, new_password)
         await assert_logged_out(admin)
         await assert_logged_out(thief)
         assert (await admin.log_in(password=PASSWORD)).status_code == 400

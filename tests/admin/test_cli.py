@@ -18,9 +18,9 @@ from tortoise import Tortoise
 from tortoise.migrations.api import migrate
 
 from voiceapp.commands.admin import read_password
-from voiceapp.db import database, tortoise_config
-from voiceapp.errors import InvalidInput
-from voiceapp.models import AdminUser
+from voiceapp.core.db import database, tortoise_config
+from voiceapp.core.errors import InvalidInput
+from voiceapp.core.models import AdminUser
 
 from .conftest import run_voiceapp
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import httpx
 
-from voiceapp import bridge, directory
+from voiceapp.conferencing import rooms
+from voiceapp.core.models import Bridge, Room
+from voiceapp.core.settings import Settings
 from voiceapp.media.greetings import replace_greeting
-from voiceapp.models import Bridge, Room
-from voiceapp.settings import Settings
+from voiceapp.switchboard import numbers
 
 from ..test_greetings import pcm_wav
 from .conftest import Browser, banner, field_error, field_value, notices
@@ -37,7 +38,7 @@ async def test_set_up_the_conference_server_choosing_its_extension(admin: Browse
     assert "There is no conference server yet" in page.text
     assert 'action="https://voice.example.test/admin/conferences/rooms"' not in page.text
     await set_up(admin, "850", "es")
-    current = await bridge.require_bridge()
+    current = await rooms.require_bridge()
     assert current.extension.number == "850"
     assert current.default_language == "es"
     page = await admin.get(PAGE)
@@ -102,7 +103,7 @@ async def test_ten_room_limit_is_enforced_with_a_clear_message(
 ) -> None:
     await set_up(admin)
     for n in range(site_settings.max_rooms):
-        await bridge.add_room(site_settings, name=f"Room {n}", conference_id=f"10{n}")
+        await rooms.add_room(site_settings, name=f"Room {n}", conference_id=f"10{n}")
     page = (await admin.get(PAGE)).text
     assert "The conference server holds at most 10 rooms. Delete one to add another." in page
     response = await admin.submit(
@@ -118,7 +119,7 @@ async def test_ten_room_limit_is_enforced_with_a_clear_message(
 
 async def test_settings_change_id_and_pin(admin: Browser, site_settings: Settings) -> None:
     await set_up(admin)
-    await bridge.add_room(site_settings, name="Ventes", conference_id="1234", pin="4321")
+    await rooms.add_room(site_settings, name="Ventes", conference_id="1234", pin="4321")
     page = await admin.get("/admin/conferences/rooms/1234")
     assert field_value(page.text, "new_conference_id") == "1234"
     assert field_value(page.text, "pin") == ""
@@ -140,8 +141,8 @@ async def test_settings_errors_are_beside_their_fields(
     admin: Browser, site_settings: Settings
 ) -> None:
     await set_up(admin)
-    await bridge.add_room(site_settings, name="Ventes", conference_id="1234")
-    await bridge.add_room(site_settings, name="Support", conference_id="5555")
+    await rooms.add_room(site_settings, name="Ventes", conference_id="1234")
+    await rooms.add_room(site_settings, name="Support", conference_id="5555")
     response = await save_settings(
         admin, "1234", name="Ventes", new_conference_id="5555", pin="", capacity="10"
     )
@@ -158,7 +159,7 @@ async def test_settings_errors_are_beside_their_fields(
 
 async def test_delete_room_after_confirmation(admin: Browser, site_settings: Settings) -> None:
     await set_up(admin)
-    room = await bridge.add_room(site_settings, name="Ventes", conference_id="1234")
+    room = await rooms.add_room(site_settings, name="Ventes", conference_id="1234")
     recording, _ = await replace_greeting(room, pcm_wav(), site_settings)
     confirm = await admin.get("/admin/conferences/rooms/1234/delete")
     assert "Delete room Ventes?" in confirm.text
@@ -176,10 +177,10 @@ async def test_deleting_the_server_is_refused_naming_rooms_and_numbers(
     admin: Browser, site_settings: Settings
 ) -> None:
     await set_up(admin)
-    await bridge.add_room(site_settings, name="Ventes", conference_id="1234")
-    await bridge.add_room(site_settings, name="Support", conference_id="5555")
-    await directory.add_number("+33180000001", "800", "fr")
-    await directory.add_number("+34910000001", "800", "es")
+    await rooms.add_room(site_settings, name="Ventes", conference_id="1234")
+    await rooms.add_room(site_settings, name="Support", conference_id="5555")
+    await numbers.add_number("+33180000001", "800", "fr")
+    await numbers.add_number("+34910000001", "800", "es")
     action = "/admin/conferences/server/delete"
     response = await admin.submit(action, action, {})
     assert response.status_code == 409
@@ -190,9 +191,9 @@ async def test_deleting_the_server_is_refused_naming_rooms_and_numbers(
     )
     assert await Bridge.exists()
     for conference_id in ("1234", "5555"):
-        await bridge.remove_room(conference_id)
+        await rooms.remove_room(conference_id)
     for number in ("+33180000001", "+34910000001"):
-        await directory.remove_number(number)
+        await numbers.remove_number(number)
     assert (await admin.submit(action, action, {})).status_code == 303
     assert not await Bridge.exists()
     assert (await admin.get(action)).status_code == 404

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from voiceapp import bridge, directory, extensions
-from voiceapp.models import Extension
+from voiceapp.core.models import Extension
+from voiceapp.switchboard import conference_server, extensions, numbers
 
 from .conftest import Browser, banner, field_error, field_value
 
@@ -104,8 +104,8 @@ async def test_deleting_an_extension_a_number_maps_to_is_refused_naming_the_numb
     admin: Browser,
 ) -> None:
     await extensions.add_extension("201", "user", "Alice", forward_to="+33612345601")
-    await directory.add_number("+33180000001", "201", "fr")
-    await directory.add_number("+33180000002", "201", "fr")
+    await numbers.add_number("+33180000001", "201", "fr")
+    await numbers.add_number("+33180000002", "201", "fr")
     action = "/admin/extensions/201/delete"
     confirm = await admin.get(action)
     assert "Delete extension 201?" in confirm.text
@@ -116,14 +116,14 @@ async def test_deleting_an_extension_a_number_maps_to_is_refused_naming_the_numb
         "map those numbers elsewhere first"
     )
     assert await Extension.exists(number="201")
-    await directory.remove_number("+33180000001")
-    await directory.remove_number("+33180000002")
+    await numbers.remove_number("+33180000001")
+    await numbers.remove_number("+33180000002")
     assert (await admin.submit(action, action, {})).status_code == 303
     assert not await Extension.exists(number="201")
 
 
 async def test_conference_server_is_not_edited_here(admin: Browser) -> None:
-    await bridge.setup_bridge("800", "fr")
+    await conference_server.setup_bridge("800", "fr")
     page = (await admin.get(PAGE)).text
     assert "Managed on the Conferences page" in page
     assert (await admin.get("/admin/extensions/800")).status_code == 404

@@ -3,14 +3,14 @@ field (or on top), translated like the labels around it, with the values as type
 
 from __future__ import annotations
 
-from voiceapp import bridge, directory, extensions
+from voiceapp.switchboard import conference_server, extensions, numbers
 
 from .conftest import Browser, banner, field_error, field_value
 
 
 async def test_french_page_shows_the_field_error_in_french(admin: Browser) -> None:
     admin.client.headers["Accept-Language"] = "fr-FR,fr;q=0.9"
-    await bridge.setup_bridge("800", "fr")
+    await conference_server.setup_bridge("800", "fr")
     data = {"name": "Ventes", "conference_id": "1234", "pin": "12ab", "capacity": "8"}
     response = await admin.submit("/admin/conferences", "/admin/conferences/rooms", data)
     assert response.status_code == 400
@@ -26,7 +26,7 @@ async def test_french_page_shows_the_field_error_in_french(admin: Browser) -> No
 
 
 async def test_spanish_page_shows_the_field_error_in_spanish(admin: Browser) -> None:
-    await bridge.setup_bridge("800", "fr")
+    await conference_server.setup_bridge("800", "fr")
     switched = await admin.submit(
         "/admin/numbers", "/admin/language", {"language": "es", "next": "/admin/numbers"}
     )
@@ -46,7 +46,7 @@ async def test_spanish_page_shows_the_field_error_in_spanish(admin: Browser) -> 
 
 async def test_refusal_without_a_field_is_translated_on_top(admin: Browser) -> None:
     await extensions.add_extension("201", "user", "Alice", forward_to="+33612345601")
-    await directory.add_number("+33180000001", "201", "fr")
+    await numbers.add_number("+33180000001", "201", "fr")
     action = "/admin/extensions/201/delete"
     # One number: the singular form, in each language's word order.
     for language, refusal in [

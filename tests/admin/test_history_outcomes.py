@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from voiceapp import bridge
+from voiceapp.conferencing import rooms
+from voiceapp.core.settings import Settings
 from voiceapp.emulator import Carrier
-from voiceapp.settings import Settings
 
 from ..conftest import AUTH_TOKEN, FR_NUMBER, PUBLIC_URL, provision_conference
 from .conftest import Browser
@@ -34,7 +34,7 @@ async def test_history_tells_a_call_in_its_room_from_one_that_ended_and_one_that
     ended = await carrier.call(FR_NUMBER, caller="+33622222222", digits=["5555#"], stay=True)
     ended.seconds = 75
     await ended.hangup()
-    monkeypatch.setattr(bridge, "pin_matches", broken)
+    monkeypatch.setattr(rooms, "pin_matches", broken)
     await carrier.call(FR_NUMBER, caller="+33633333333", digits=["1234#", "4321#"])
     page = (await admin.get("/admin/history")).text
     in_room = row_of(page, "+33611111111")

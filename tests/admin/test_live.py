@@ -5,20 +5,22 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from voiceapp import bridge, call_records, directory
+from voiceapp.conferencing import rooms
+from voiceapp.core.models import CallRecord
+from voiceapp.core.settings import Settings
 from voiceapp.emulator import Carrier
-from voiceapp.models import CallRecord
-from voiceapp.settings import Settings
+from voiceapp.history import call_records
+from voiceapp.switchboard import conference_server, numbers
 
 from ..conftest import AUTH_TOKEN, FR_NUMBER, PUBLIC_URL
 from .conftest import Browser
 
 
 async def test_live_rooms_show_who_is_in_each_room(admin: Browser, site_settings: Settings) -> None:
-    await bridge.setup_bridge("800", "fr")
-    await directory.add_number(FR_NUMBER, "800", "fr")
-    await bridge.add_room(site_settings, name="Ventes", conference_id="1234", pin="4321")
-    await bridge.add_room(site_settings, name="Support", conference_id="5555")
+    await conference_server.setup_bridge("800", "fr")
+    await numbers.add_number(FR_NUMBER, "800", "fr")
+    await rooms.add_room(site_settings, name="Ventes", conference_id="1234", pin="4321")
+    await rooms.add_room(site_settings, name="Support", conference_id="5555")
     page = (await admin.get("/admin/live")).text
     assert 'data-source="https://voice.example.test/admin/live/rooms"' in page
     assert "live.js" in page

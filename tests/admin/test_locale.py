@@ -9,7 +9,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from voiceapp.admin.locale import from_accept_language
-from voiceapp.i18n import catalog_path, translations
+from voiceapp.core.i18n import catalog_path, translations
 
 VOICEAPP = Path(__file__).resolve().parents[2] / "voiceapp"
 METHODS = [

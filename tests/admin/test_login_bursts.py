@@ -12,7 +12,7 @@ import httpx
 import pytest
 from argon2 import PasswordHasher
 
-from voiceapp.settings import Settings
+from voiceapp.core.settings import Settings
 
 from .conftest import PASSWORD, USERNAME, Browser, banner
 

@@ -6,10 +6,10 @@ import re
 
 import httpx
 
-from voiceapp import bridge, extensions
+from voiceapp.core.models import PhoneNumber
+from voiceapp.core.settings import Settings
 from voiceapp.media.greetings import replace_greeting
-from voiceapp.models import PhoneNumber
-from voiceapp.settings import Settings
+from voiceapp.switchboard import conference_server, extensions
 
 from ..test_greetings import pcm_wav
 from .conftest import Browser, field_error, field_value, notices
@@ -34,7 +34,7 @@ async def destination(e164: str) -> str:
 
 
 async def seed_extensions() -> None:
-    await bridge.setup_bridge("800", "fr")
+    await conference_server.setup_bridge("800", "fr")
     await extensions.add_extension("201", "user", "Alice", forward_to="+33612345601")
     await extensions.add_extension("300", "ring-group", "Sales", members=["201"])
     await extensions.add_extension("100", "receptionist", "Reception")

@@ -18,15 +18,16 @@ from starlette.requests import Request
 from starlette.types import Message, Receive
 from tortoise import connections
 
-from voiceapp import accounts, call_records
+from voiceapp.accounts import admins
 from voiceapp.admin import labels
 from voiceapp.admin.csrf import verified_form
 from voiceapp.app import create_app
-from voiceapp.call_records import Outcome
-from voiceapp.i18n import gettext
-from voiceapp.models import CallRecord, Extension, ExtensionKind, Language
-from voiceapp.security_headers import HEADERS
-from voiceapp.settings import Settings
+from voiceapp.core.i18n import gettext
+from voiceapp.core.models import CallRecord, Extension, ExtensionKind, Language
+from voiceapp.core.settings import Settings
+from voiceapp.history import call_records
+from voiceapp.history.call_records import Outcome
+from voiceapp.web.security_headers import HEADERS
 
 from ..conftest import FR_NUMBER, PUBLIC_URL, provision_conference
 from .conftest import PASSWORD, USERNAME, Browser
@@ -155,7 +156,7 @@ async def site(site_settings: Settings) -> AsyncIterator[tuple[Starlette, httpx.
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as client,
     ):
-        await accounts.create_admin(USERNAME, PASSWORD)
+        await admins.create_admin(USERNAME, PASSWORD)
         await provision_conference(site_settings)
         assert (await Browser(client).log_in()).status_code == 303
         yield app, client

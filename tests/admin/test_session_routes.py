@@ -8,7 +8,7 @@ import pytest
 from starlette.routing import Route
 
 from voiceapp import admin
-from voiceapp.settings import Settings, SettingsError
+from voiceapp.core.settings import Settings, SettingsError
 
 from ..conftest import make_settings
 from .conftest import PASSWORD, USERNAME, Browser, admin_settings, banner, field_value, open_browser

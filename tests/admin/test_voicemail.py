@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from voiceapp import voicemail
+from voiceapp.switchboard import voicemail
 
 from .conftest import Browser
 

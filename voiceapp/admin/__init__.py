@@ -17,8 +17,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from voiceapp.admin import conferences, extensions, live, numbers, session_routes, voicemail
-from voiceapp.security_headers import SecurityHeaders
-from voiceapp.settings import Settings
+from voiceapp.core.settings import Settings
+from voiceapp.web.security_headers import SecurityHeaders
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 SESSION_COOKIE = "voiceapp_admin"

@@ -27,7 +27,7 @@ from voiceapp.admin.forms import FormState, typed, with_error
 from voiceapp.admin.http import see_other
 from voiceapp.admin.locale import request_language
 from voiceapp.admin.templating import flash, render
-from voiceapp.errors import Conflict, LimitReached, NotFound, VoiceappError
+from voiceapp.core.errors import Conflict, LimitReached, NotFound, VoiceappError
 
 T = TypeVar("T")
 Change = Callable[[Request, FormData], Awaitable[str]]

@@ -15,10 +15,10 @@ from functools import wraps
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from voiceapp import accounts
+from voiceapp.accounts import admins
 from voiceapp.admin import csrf
 from voiceapp.admin.locale import SESSION_KEY as LANGUAGE_KEY
-from voiceapp.models import AdminUser
+from voiceapp.core.models import AdminUser
 
 SESSION_KEY = "admin_id"
 EPOCH_KEY = "admin_epoch"
@@ -47,7 +47,7 @@ async def end_every_session(request: Request) -> None:
     user_id = request.session.get(SESSION_KEY)
     epoch = request.session.get(EPOCH_KEY)
     if isinstance(user_id, int) and isinstance(epoch, int):
-        await accounts.end_sessions(user_id, epoch)
+        await admins.end_sessions(user_id, epoch)
     log_out(request)
 
 
@@ -60,7 +60,7 @@ async def current_admin(request: Request) -> AdminUser | None:
     if not isinstance(user_id, int) or not isinstance(epoch, int):
         return None
     # The same one query per request as before: the generation is a column of the row.
-    user = await accounts.get_admin(user_id)
+    user = await admins.get_admin(user_id)
     if user is None or user.session_epoch != epoch:
         return None
     return user

@@ -8,7 +8,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from voiceapp import bridge
 from voiceapp.admin.actions import Deletion, FormPost
 from voiceapp.admin.auth import requires_admin
 from voiceapp.admin.forms import FormState, field_text
@@ -16,9 +15,11 @@ from voiceapp.admin.http import settings_of
 from voiceapp.admin.labels import CALLER_LANGUAGES, options
 from voiceapp.admin.locale import request_gettext
 from voiceapp.admin.templating import render
-from voiceapp.errors import VoiceappError
+from voiceapp.conferencing import rooms
+from voiceapp.core.errors import VoiceappError
+from voiceapp.core.models import Bridge, Room
 from voiceapp.media import greetings
-from voiceapp.models import Bridge, Room
+from voiceapp.switchboard import conference_server
 
 PAGE = "admin:conferences"
 
@@ -30,8 +31,8 @@ async def _page(
     room_form: FormState | None = None,
 ) -> Response:
     settings = settings_of(request)
-    current = await bridge.get_bridge()
-    rooms = await bridge.list_rooms()
+    current = await rooms.get_bridge()
+    all_rooms = await rooms.list_rooms()
     if bridge_form is None:
         bridge_form = FormState(
             values={
@@ -44,7 +45,7 @@ async def _page(
         "admin/conferences.html",
         {
             "bridge": current,
-            "rooms": rooms,
+            "rooms": all_rooms,
             "max_rooms": settings.max_rooms,
             "bridge_form": bridge_form,
             "room_form": room_form
@@ -64,7 +65,9 @@ async def conferences_page(request: Request) -> Response:
 
 async def _setup_bridge(request: Request, form: FormData) -> str:
     _ = request_gettext(request)
-    current = await bridge.setup_bridge(field_text(form, "extension"), field_text(form, "language"))
+    current = await conference_server.setup_bridge(
+        field_text(form, "extension"), field_text(form, "language")
+    )
     return _("The conference server is on extension %(extension)s.") % {
         "extension": current.extension.number
     }
@@ -75,7 +78,7 @@ async def _show_bridge_form(request: Request, state: FormState) -> Response:
 
 
 async def _find_bridge(request: Request) -> Bridge:
-    current = await bridge.get_bridge()
+    current = await rooms.get_bridge()
     if current is None:
         raise HTTPException(404)
     return current
@@ -90,7 +93,7 @@ def _ask_bridge(request: Request, current: Bridge) -> tuple[str, str]:
 
 
 async def _delete_bridge(request: Request, current: Bridge) -> str:
-    await bridge.remove_bridge()
+    await conference_server.remove_bridge()
     _ = request_gettext(request)
     return _("The conference server is deleted.")
 
@@ -100,7 +103,7 @@ async def _delete_bridge(request: Request, current: Bridge) -> str:
 
 async def _add_room(request: Request, form: FormData) -> str:
     _ = request_gettext(request)
-    room = await bridge.add_room(
+    room = await rooms.add_room(
         settings_of(request),
         name=field_text(form, "name"),
         conference_id=field_text(form, "conference_id"),
@@ -116,7 +119,7 @@ async def _show_room_form(request: Request, state: FormState) -> Response:
 
 async def _find_room(request: Request) -> Room:
     try:
-        return await bridge.get_room(request.path_params["conference_id"])
+        return await rooms.get_room(request.path_params["conference_id"])
     except VoiceappError:  # not a conference ID ("abc"), or no room has it
         raise HTTPException(404) from None
 
@@ -139,10 +142,10 @@ async def room_settings_page(request: Request) -> Response:
 
 async def _update_room(request: Request, form: FormData) -> str:
     _ = request_gettext(request)
-    updated = await bridge.update_room(
+    updated = await rooms.update_room(
         settings_of(request),
         request.path_params["conference_id"],
-        bridge.RoomChange(
+        rooms.RoomChange(
             name=field_text(form, "name"),
             conference_id=field_text(form, "new_conference_id"),
             # An empty PIN field keeps the PIN; the checkbox removes it.
@@ -162,7 +165,7 @@ def _ask_room(request: Request, room: Room) -> tuple[str, str]:
 
 
 async def _delete_room(request: Request, room: Room) -> str:
-    removed = await bridge.remove_room(room.conference_id)
+    removed = await rooms.remove_room(room.conference_id)
     greetings.forget_recording(removed, settings_of(request))
     _ = request_gettext(request)
     return _("Room %(name)s deleted.") % {"name": removed.name}

@@ -10,15 +10,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from voiceapp import directory, extensions
 from voiceapp.admin.actions import Deletion, FormPost
 from voiceapp.admin.auth import requires_admin
 from voiceapp.admin.forms import FormState, field_text
 from voiceapp.admin.labels import kind_label
 from voiceapp.admin.locale import request_gettext
 from voiceapp.admin.templating import render
-from voiceapp.errors import VoiceappError
-from voiceapp.models import Extension, ExtensionKind
+from voiceapp.core.errors import VoiceappError
+from voiceapp.core.models import Extension, ExtensionKind
+from voiceapp.switchboard import extensions, numbers
 
 PAGE = "admin:extensions"
 FIELDS = ("extension", "name", "forward_to", "members")
@@ -37,7 +37,7 @@ def _members(form: FormData) -> list[str]:
 
 async def _page(request: Request, *, kind: str = "", form: FormState | None = None) -> Response:
     reached_by: dict[str, list[str]] = defaultdict(list)
-    for number in await directory.list_numbers():
+    for number in await numbers.list_numbers():
         reached_by[number.extension.number].append(number.e164)
     by_kind: dict[ExtensionKind, list[Extension]] = defaultdict(list)
     for extension in await extensions.list_extensions():

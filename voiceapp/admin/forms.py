@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from starlette.datastructures import FormData
 
 from voiceapp.admin.csrf import FIELD as CSRF_FIELD
-from voiceapp.errors import VoiceappError
+from voiceapp.core.errors import VoiceappError
 
 # Where an error goes when the domain names no field, or one this form does not have.
 GENERAL = "_general"

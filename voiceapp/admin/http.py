@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
-from voiceapp.settings import Settings
+from voiceapp.core.settings import Settings
 
 
 def settings_of(request: Request) -> Settings:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from voiceapp.call_records import Outcome
-from voiceapp.i18n import N_
-from voiceapp.models import Extension, ExtensionKind, Language
+from voiceapp.core.i18n import N_
+from voiceapp.core.models import Extension, ExtensionKind, Language
+from voiceapp.history.call_records import Outcome
 
 # The page links in every page's header: (route name, title).
 ADMIN_PAGES = [

@@ -6,10 +6,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from voiceapp import bridge, call_records, seats
 from voiceapp.admin.auth import requires_admin
 from voiceapp.admin.labels import outcome_label
 from voiceapp.admin.templating import render
+from voiceapp.conferencing import rooms, seats
+from voiceapp.history import call_records
 
 HISTORY_PER_PAGE = 25
 # How often the Live page asks for the rooms again, in milliseconds (read by live.js).
@@ -17,8 +18,8 @@ REFRESH_MS = 5000
 
 
 async def _rooms_context() -> dict[str, object]:
-    rooms = await bridge.list_rooms()
-    return {"rooms": [(room, await seats.roster(room)) for room in rooms]}
+    all_rooms = await rooms.list_rooms()
+    return {"rooms": [(room, await seats.roster(room)) for room in all_rooms]}
 
 
 @requires_admin

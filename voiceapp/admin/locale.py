@@ -16,7 +16,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 from starlette.requests import Request
 
-from voiceapp.i18n import LANGUAGES, SOURCE_LANGUAGE, translations
+from voiceapp.core.i18n import LANGUAGES, SOURCE_LANGUAGE, translations
 
 SESSION_KEY = "language"
 # The switcher's choices, each named in its own language.

@@ -8,7 +8,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from voiceapp import directory
 from voiceapp.admin.actions import Deletion, FormPost
 from voiceapp.admin.auth import requires_admin
 from voiceapp.admin.forms import FormState, field_text
@@ -16,10 +15,11 @@ from voiceapp.admin.http import settings_of
 from voiceapp.admin.labels import CALLER_LANGUAGES, destination_options, options
 from voiceapp.admin.locale import request_gettext
 from voiceapp.admin.templating import render
-from voiceapp.errors import VoiceappError
-from voiceapp.extensions import list_extensions
+from voiceapp.core.errors import VoiceappError
+from voiceapp.core.models import PhoneNumber
 from voiceapp.media import greetings
-from voiceapp.models import PhoneNumber
+from voiceapp.switchboard import numbers
+from voiceapp.switchboard.extensions import list_extensions
 
 PAGE = "admin:numbers"
 FIELDS = ("number", "extension", "language")
@@ -32,19 +32,19 @@ async def _page(
     row_forms: dict[str, FormState] | None = None,
 ) -> Response:
     _ = request_gettext(request)
-    numbers = await directory.list_numbers()
+    mapped = await numbers.list_numbers()
     rows = {
         number.e164: FormState(
             values={"extension": number.extension.number, "language": number.language.value}
         )
-        for number in numbers
+        for number in mapped
     }
     rows.update(row_forms or {})
     return render(
         request,
         "admin/numbers.html",
         {
-            "numbers": numbers,
+            "numbers": mapped,
             "row_forms": rows,
             "add_form": add_form or FormState(values={"language": "fr"}),
             "destinations": destination_options(await list_extensions(), _),
@@ -67,7 +67,7 @@ def _mapped(request: Request, number: PhoneNumber) -> str:
 
 
 async def _add_number(request: Request, form: FormData) -> str:
-    added = await directory.add_number(
+    added = await numbers.add_number(
         field_text(form, "number"), field_text(form, "extension"), field_text(form, "language")
     )
     return _mapped(request, added)
@@ -78,7 +78,7 @@ async def _show_add_form(request: Request, state: FormState) -> Response:
 
 
 async def _update_number(request: Request, form: FormData) -> str:
-    updated = await directory.update_number(
+    updated = await numbers.update_number(
         request.path_params["number"],
         extension_number=field_text(form, "extension"),
         language=field_text(form, "language"),
@@ -93,7 +93,7 @@ async def _show_row_form(request: Request, state: FormState) -> Response:
 
 async def _find_number(request: Request) -> PhoneNumber:
     try:
-        return await directory.get_number(request.path_params["number"])
+        return await numbers.get_number(request.path_params["number"])
     except VoiceappError:  # not a number, or not ours
         raise HTTPException(404) from None
 
@@ -107,7 +107,7 @@ def _ask(request: Request, number: PhoneNumber) -> tuple[str, str]:
 
 
 async def _remove(request: Request, number: PhoneNumber) -> str:
-    removed = await directory.remove_number(number.e164)
+    removed = await numbers.remove_number(number.e164)
     greetings.forget_recording(removed, settings_of(request))
     _ = request_gettext(request)
     return _("%(number)s removed.") % {"number": removed.e164}

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from voiceapp import accounts, attempt_limits
+from voiceapp.accounts import admins, login_throttle
 from voiceapp.admin import auth
 from voiceapp.admin.csrf import verified_form
 from voiceapp.admin.forms import GENERAL, FormState, field_text
@@ -14,7 +14,7 @@ from voiceapp.admin.http import see_other, settings_of
 from voiceapp.admin.locale import SESSION_KEY as LANGUAGE_KEY
 from voiceapp.admin.locale import request_gettext
 from voiceapp.admin.templating import flash, render
-from voiceapp.i18n import LANGUAGES
+from voiceapp.core.i18n import LANGUAGES
 
 HOME = "admin:conferences"
 
@@ -40,16 +40,16 @@ async def login(request: Request) -> Response:
     address = request.client.host if request.client else "unknown"
     # Counted before the password is checked, so that guesses sent at once cannot all be
     # checked: see attempt_limits.
-    admission = await attempt_limits.admit_login(username, address, settings)
+    admission = await login_throttle.admit_login(username, address, settings)
     if not admission.admitted:
         state.errors[GENERAL] = _("Too many failed logins. Please try again in a few minutes.")
         return render(request, "admin/login.html", {"form": state}, status_code=429)
-    user = await accounts.authenticate(username, password)
+    user = await admins.authenticate(username, password)
     if user is None:
-        attempt_limits.login_failed(username, address)
+        login_throttle.login_failed(username, address)
         state.errors[GENERAL] = _("Wrong username or password.")
         return render(request, "admin/login.html", {"form": state}, status_code=400)
-    await attempt_limits.login_succeeded(admission, username)
+    await login_throttle.login_succeeded(admission, username)
     auth.log_in(request, user)
     return see_other(auth.safe_next(state.value("next")) or request.url_for(HOME))
 

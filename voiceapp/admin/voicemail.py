@@ -6,9 +6,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from voiceapp import voicemail
 from voiceapp.admin.auth import requires_admin
 from voiceapp.admin.templating import render
+from voiceapp.switchboard import voicemail
 
 
 @requires_admin

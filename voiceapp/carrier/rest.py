@@ -17,7 +17,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
-from voiceapp.settings import Settings
+from voiceapp.core.settings import Settings
 
 log = logging.getLogger(__name__)
 

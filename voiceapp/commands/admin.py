@@ -7,11 +7,11 @@ import getpass
 import sys
 from collections.abc import Awaitable, Callable
 
-from voiceapp import accounts
+from voiceapp.accounts import admins
 from voiceapp.commands.base import Groups
-from voiceapp.db import database
-from voiceapp.errors import InvalidInput
-from voiceapp.settings import Settings
+from voiceapp.core.db import database
+from voiceapp.core.errors import InvalidInput
+from voiceapp.core.settings import Settings
 
 
 def register(groups: Groups) -> None:
@@ -71,9 +71,9 @@ def read_password(from_stdin: bool) -> str:
 
 async def create_user(args: argparse.Namespace, settings: Settings) -> int:
     async with database(settings.database_url):
-        await accounts.require_free_username(args.username)
-        password = accounts.check_password(read_password(args.password_stdin))
-        user = await accounts.create_admin(args.username, password)
+        await admins.require_free_username(args.username)
+        password = admins.check_password(read_password(args.password_stdin))
+        user = await admins.create_admin(args.username, password)
     print(f"created admin {user.username!r}")
     if not settings.secret_key:
         print(
@@ -84,8 +84,8 @@ async def create_user(args: argparse.Namespace, settings: Settings) -> int:
 
 async def set_password(args: argparse.Namespace, settings: Settings) -> int:
     async with database(settings.database_url):
-        await accounts.require_admin(args.username)
-        password = accounts.check_password(read_password(args.password_stdin))
-        await accounts.set_password(args.username, password)
+        await admins.require_admin(args.username)
+        password = admins.check_password(read_password(args.password_stdin))
+        await admins.set_password(args.username, password)
     print(f"changed the password of admin {args.username.strip()!r}; their sessions are ended")
     return 0

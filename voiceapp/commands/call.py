@@ -6,15 +6,15 @@ import argparse
 
 import httpx
 
-from voiceapp import db
 from voiceapp.commands.base import Groups
+from voiceapp.core import db
+from voiceapp.core.errors import InvalidInput
+from voiceapp.core.phone_numbers import to_e164
+from voiceapp.core.settings import Settings
 from voiceapp.emulator.carrier import Carrier, EmulatedCall
 from voiceapp.emulator.events import Event
 from voiceapp.emulator.far_end import DIAL_OUTCOMES, MESSAGE_SECONDS
 from voiceapp.emulator.inprocess import in_process_carrier, remote_carrier
-from voiceapp.errors import InvalidInput
-from voiceapp.phone_numbers import to_e164
-from voiceapp.settings import Settings
 
 
 def register(groups: Groups) -> None:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import argparse
 from datetime import UTC
 
-from voiceapp import extensions, voicemail
 from voiceapp.commands.base import Groups, table
-from voiceapp.db import database
-from voiceapp.models import Extension, ExtensionKind
-from voiceapp.settings import Settings
+from voiceapp.core.db import database
+from voiceapp.core.models import Extension, ExtensionKind
+from voiceapp.core.settings import Settings
+from voiceapp.switchboard import extensions, voicemail
 
 
 def register(groups: Groups) -> None:

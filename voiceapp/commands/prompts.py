@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import TextIO
 
 from voiceapp.commands.base import Groups
-from voiceapp.db import database
-from voiceapp.errors import InvalidInput
+from voiceapp.core.db import database
+from voiceapp.core.errors import InvalidInput
+from voiceapp.core.settings import Settings
 from voiceapp.ivr_prompts.rendering import check_voices, prompt_jobs
 from voiceapp.media import audio_check, greetings, hold_music
 from voiceapp.media.render import Progress, render
-from voiceapp.settings import Settings
 
 
 def register(groups: Groups) -> None:

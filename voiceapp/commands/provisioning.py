@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import argparse
 
-from voiceapp import bridge, directory
 from voiceapp.commands.base import Groups, table
-from voiceapp.db import database
+from voiceapp.conferencing import rooms
+from voiceapp.core.db import database
+from voiceapp.core.models import Room
+from voiceapp.core.settings import Settings
 from voiceapp.media import greetings
-from voiceapp.models import Room
-from voiceapp.settings import Settings
+from voiceapp.switchboard import conference_server, numbers
 
 
 def register(groups: Groups) -> None:
@@ -39,7 +40,7 @@ def _register_bridge(groups: Groups) -> None:
 
 async def bridge_setup(args: argparse.Namespace, settings: Settings) -> int:
     async with database(settings.database_url):
-        current = await bridge.setup_bridge(args.extension, args.language)
+        current = await conference_server.setup_bridge(args.extension, args.language)
         print(
             f"conference server on extension {current.extension.number}, "
             f"language {current.default_language.value}"
@@ -49,19 +50,19 @@ async def bridge_setup(args: argparse.Namespace, settings: Settings) -> int:
 
 async def bridge_show(args: argparse.Namespace, settings: Settings) -> int:
     async with database(settings.database_url):
-        current = await bridge.require_bridge()
-        rooms = await bridge.list_rooms()
+        current = await rooms.require_bridge()
+        all_rooms = await rooms.list_rooms()
         print(
             f"conference server on extension {current.extension.number}, "
             f"language {current.default_language.value}, "
-            f"{len(rooms)} of {settings.max_rooms} rooms"
+            f"{len(all_rooms)} of {settings.max_rooms} rooms"
         )
     return 0
 
 
 async def bridge_remove(args: argparse.Namespace, settings: Settings) -> int:
     async with database(settings.database_url):
-        await bridge.remove_bridge()
+        await conference_server.remove_bridge()
         print("conference server removed")
     return 0
 
@@ -94,14 +95,14 @@ def _register_numbers(groups: Groups) -> None:
 
 async def numbers_add(args: argparse.Namespace, settings: Settings) -> int:
     async with database(settings.database_url):
-        number = await directory.add_number(args.number, args.extension, args.language)
+        number = await numbers.add_number(args.number, args.extension, args.language)
         print(f"{number.e164} -> extension {args.extension} ({number.language.value})")
     return 0
 
 
 async def numbers_update(args: argparse.Namespace, settings: Settings) -> int:
     async with database(settings.database_url):
-        number = await directory.update_number(
+        number = await numbers.update_number(
             args.number,
             extension_number=args.extension,
             language=args.language,
@@ -116,13 +117,13 @@ async def numbers_update(args: argparse.Namespace, settings: Settings) -> int:
 
 async def numbers_list(args: argparse.Namespace, settings: Settings) -> int:
     async with database(settings.database_url):
-        numbers = await directory.list_numbers()
-        if not numbers:
+        mapped = await numbers.list_numbers()
+        if not mapped:
             print("no phone numbers yet: voiceapp numbers add +33180000001 --extension 800")
             return 0
         rows = [
             (n.e164, n.extension.number, n.extension.kind.value.replace("_", " "), n.language.value)
-            for n in numbers
+            for n in mapped
         ]
         print(table(("NUMBER", "EXTENSION", "DESTINATION", "LANGUAGE"), rows))
     return 0
@@ -130,7 +131,7 @@ async def numbers_list(args: argparse.Namespace, settings: Settings) -> int:
 
 async def numbers_remove(args: argparse.Namespace, settings: Settings) -> int:
     async with database(settings.database_url):
-        removed = await directory.remove_number(args.number)
+        removed = await numbers.remove_number(args.number)
         greetings.forget_recording(removed, settings)
         print(f"removed {removed.e164}")
     return 0
@@ -174,7 +175,7 @@ def _register_rooms(groups: Groups) -> None:
 
 async def rooms_add(args: argparse.Namespace, settings: Settings) -> int:
     async with database(settings.database_url):
-        room = await bridge.add_room(
+        room = await rooms.add_room(
             settings,
             name=args.name,
             conference_id=args.conference_id,
@@ -187,20 +188,20 @@ async def rooms_add(args: argparse.Namespace, settings: Settings) -> int:
 
 async def rooms_list(args: argparse.Namespace, settings: Settings) -> int:
     async with database(settings.database_url):
-        rooms = await bridge.list_rooms()
-        if not rooms:
+        all_rooms = await rooms.list_rooms()
+        if not all_rooms:
             print("no rooms yet: voiceapp rooms add --name Sales --conference-id 1234")
             return 0
         rows = [
             (r.conference_id, r.name, "yes" if r.pin else "no", f"{r.seats_taken}/{r.capacity}")
-            for r in rooms
+            for r in all_rooms
         ]
         print(table(("CONFERENCE ID", "NAME", "PIN", "CALLERS"), rows))
     return 0
 
 
 async def rooms_update(args: argparse.Namespace, settings: Settings) -> int:
-    change = bridge.RoomChange(
+    change = rooms.RoomChange(
         name=args.name,
         conference_id=args.new_conference_id,
         pin=args.pin,
@@ -208,14 +209,14 @@ async def rooms_update(args: argparse.Namespace, settings: Settings) -> int:
         capacity=args.capacity,
     )
     async with database(settings.database_url):
-        room = await bridge.update_room(settings, args.conference_id, change)
+        room = await rooms.update_room(settings, args.conference_id, change)
         print(describe_room(room))
     return 0
 
 
 async def rooms_remove(args: argparse.Namespace, settings: Settings) -> int:
     async with database(settings.database_url):
-        room = await bridge.remove_room(args.conference_id)
+        room = await rooms.remove_room(args.conference_id)
         greetings.forget_recording(room, settings)
         print(f"removed room {room.name!r} ({room.conference_id})")
     return 0

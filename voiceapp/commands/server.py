@@ -7,12 +7,12 @@ import asyncio
 import logging
 import os
 
-from voiceapp import db
-from voiceapp.body_limits import ADMIN_MAX_BYTES, WEBHOOK_MAX_BYTES
 from voiceapp.commands.base import Groups
-from voiceapp.errors import InvalidInput
-from voiceapp.http_protocol import MAX_HEAD_BYTES, DeadlineHttpProtocol
-from voiceapp.settings import Settings, get_settings
+from voiceapp.core import db
+from voiceapp.core.errors import InvalidInput
+from voiceapp.core.settings import Settings, get_settings
+from voiceapp.web.body_limits import ADMIN_MAX_BYTES, WEBHOOK_MAX_BYTES
+from voiceapp.web.http_protocol import MAX_HEAD_BYTES, DeadlineHttpProtocol
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ from contextlib import asynccontextmanager
 import httpx
 
 from voiceapp.app import create_app
+from voiceapp.core.settings import Settings
 from voiceapp.emulator.carrier import Carrier
 from voiceapp.emulator.events import Event
-from voiceapp.settings import Settings
 
 
 @asynccontextmanager

@@ -12,10 +12,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from voiceapp.core.models import Language
 from voiceapp.ivr_prompts import messages
 from voiceapp.ivr_prompts.catalog import PLACEHOLDERS, PROMPTS
 from voiceapp.ivr_prompts.speech import count_of, said_count
-from voiceapp.models import Language
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 

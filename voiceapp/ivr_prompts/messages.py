@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from voiceapp import i18n
+from voiceapp.core import i18n
+from voiceapp.core.models import Language
 from voiceapp.ivr_prompts.catalog import PROMPTS
-from voiceapp.models import Language
 
 # Counts worth trying when looking for one example of each plural form of a language.
 _PLURAL_PROBES = range(1000)

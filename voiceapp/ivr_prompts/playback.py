@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from voiceapp.core.models import Language
+from voiceapp.core.settings import Settings
 from voiceapp.ivr_prompts import clips, speech, voices
 from voiceapp.media import manifest, paths
-from voiceapp.models import Language
-from voiceapp.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,13 @@ language, in the voice of the language's configured locale."""
 
 from __future__ import annotations
 
+from voiceapp.core.models import Language
+from voiceapp.core.settings import Settings
 from voiceapp.ivr_prompts.clips import catalog_clips
 from voiceapp.ivr_prompts.voices import render_voice
 from voiceapp.media import manifest
 from voiceapp.media.paths import clip_file
 from voiceapp.media.render import Job, RenderError, run_tool
-from voiceapp.models import Language
-from voiceapp.settings import Settings
 
 # espeak-ng at 150 words a minute (its default is 175): clearer over a phone line.
 WORDS_PER_MINUTE = "150"

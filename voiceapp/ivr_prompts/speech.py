@@ -6,9 +6,9 @@ from collections.abc import Mapping
 
 from num2words import num2words
 
+from voiceapp.core.models import Language
 from voiceapp.ivr_prompts import messages
 from voiceapp.ivr_prompts.catalog import PLACEHOLDERS
-from voiceapp.models import Language
 
 
 def said_count(value: int, language: Language) -> str:

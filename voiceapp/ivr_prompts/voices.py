@@ -3,9 +3,9 @@ voice that renders our own audio files."""
 
 from __future__ import annotations
 
-from voiceapp.models import Language
-from voiceapp.say_locales import language_of, parse_locale
-from voiceapp.settings import Settings
+from voiceapp.core.models import Language
+from voiceapp.core.say_locales import language_of, parse_locale
+from voiceapp.core.settings import Settings
 
 
 def say_locale(language: Language, accent: str | None, settings: Settings) -> str:

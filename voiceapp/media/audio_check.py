@@ -21,7 +21,7 @@ from typing import Literal
 from mutagen import MutagenError
 from mutagen.mp3 import MPEGInfo
 
-from voiceapp.errors import InvalidInput
+from voiceapp.core.errors import InvalidInput
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_SECONDS = 120

@@ -13,11 +13,12 @@ import hashlib
 import os
 from pathlib import Path
 
-from voiceapp import bridge, directory
+from voiceapp.conferencing import rooms
+from voiceapp.core.models import PhoneNumber, Room
+from voiceapp.core.settings import Settings
 from voiceapp.media import audio_check
 from voiceapp.media.paths import GREETINGS_DIR
-from voiceapp.models import PhoneNumber, Room
-from voiceapp.settings import Settings
+from voiceapp.switchboard import numbers
 
 Owner = Room | PhoneNumber
 
@@ -25,9 +26,9 @@ Owner = Room | PhoneNumber
 async def find_owner(*, conference_id: str | None = None, number: str | None = None) -> Owner:
     """The room (by conference ID) or the phone number whose greeting is meant."""
     if conference_id is not None:
-        return await bridge.get_room(conference_id)
+        return await rooms.get_room(conference_id)
     if number is not None:
-        return await directory.get_number(number)
+        return await numbers.get_number(number)
     raise ValueError("name a room or a phone number")
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from voiceapp.errors import VoiceappError
+from voiceapp.core.errors import VoiceappError
 from voiceapp.media import manifest
 
 # sox output options: 8 kHz mono 16-bit signed PCM WAV.

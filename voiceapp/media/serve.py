@@ -31,9 +31,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from voiceapp.core.settings import Settings
 from voiceapp.media import http_cache
 from voiceapp.media.paths import MEDIA_PREFIX, content_type, resolve
-from voiceapp.settings import Settings
 
 CHUNK_BYTES = 64 * 1024
 # URLs voiceapp hands the carrier carry a version of the content (?v=), so a copy may be

@@ -23,13 +23,13 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from twilio.twiml.voice_response import VoiceResponse
 
-from voiceapp import call_records
-from voiceapp.body_limits import WEBHOOK_MAX_BYTES
-from voiceapp.call_flow import Reply
-from voiceapp.call_records import Caller
-from voiceapp.db import is_connection_lost
-from voiceapp.models import Language
-from voiceapp.settings import Settings
+from voiceapp.conferencing.call_flow import Reply
+from voiceapp.core.db import is_connection_lost
+from voiceapp.core.models import Language
+from voiceapp.core.settings import Settings
+from voiceapp.history import call_records
+from voiceapp.history.call_records import Caller
+from voiceapp.web.body_limits import WEBHOOK_MAX_BYTES
 from voiceapp.webhooks import twiml
 from voiceapp.webhooks.answers import RenderedReplies
 from voiceapp.webhooks.signature import is_signed

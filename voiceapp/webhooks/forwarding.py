@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from voiceapp import routing
-from voiceapp.voicemail import Message, Recording
+from voiceapp.switchboard import routing
+from voiceapp.switchboard.voicemail import Message, Recording
 from voiceapp.webhooks.endpoint import VoiceRequest, voice_webhook
 from voiceapp.webhooks.state import accent_from, extension_from, language_from
 from voiceapp.webhooks.voice import answered

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
-from voiceapp.call_flow import STEPS, CallState, StepName
-from voiceapp.models import Language
-from voiceapp.say_locales import parse_locale
+from voiceapp.conferencing.call_flow import STEPS, CallState, StepName
+from voiceapp.core.models import Language
+from voiceapp.core.say_locales import parse_locale
 
 
 def state_query(state: CallState) -> dict[str, str]:

@@ -7,11 +7,20 @@ from twilio.twiml import TwiML
 from twilio.twiml.voice_response import VoiceResponse
 
 from voiceapp import ivr_prompts
-from voiceapp.call_flow import STEPS, Ask, Forward, Hangup, Join, Line, RecordMessage, Reply
-from voiceapp.extensions import is_sip_uri
+from voiceapp.conferencing.call_flow import (
+    STEPS,
+    Ask,
+    Forward,
+    Hangup,
+    Join,
+    Line,
+    RecordMessage,
+    Reply,
+)
+from voiceapp.core.models import Language
+from voiceapp.core.settings import Settings
 from voiceapp.ivr_prompts import Speaker
-from voiceapp.models import Language
-from voiceapp.settings import Settings
+from voiceapp.switchboard.extensions import is_sip_uri
 from voiceapp.webhooks.state import accent_query, extension_query, state_query, url
 
 # Conference status events we keep the roster with.

@@ -6,11 +6,13 @@ from __future__ import annotations
 from starlette.routing import Route
 from twilio.twiml.voice_response import VoiceResponse
 
-from voiceapp import bridge, call_flow, call_records, directory, routing, seats
-from voiceapp.call_flow import Reply
-from voiceapp.call_records import Caller
+from voiceapp.conferencing import call_flow, rooms, seats
+from voiceapp.conferencing.call_flow import Reply
+from voiceapp.core.models import Language
+from voiceapp.history import call_records
+from voiceapp.history.call_records import Caller
 from voiceapp.ivr_prompts import Speaker
-from voiceapp.models import Language
+from voiceapp.switchboard import numbers, routing
 from voiceapp.webhooks import twiml
 from voiceapp.webhooks.answers import AnswerCache
 from voiceapp.webhooks.endpoint import VoiceRequest, voice_webhook
@@ -38,7 +40,7 @@ async def incoming(voice: VoiceRequest) -> VoiceResponse | str:
     # A first answer is the same for every call to the number, and kept (webhooks.answers):
     # it never ends a call, so it carries no outcome to record.
     async def build() -> str | None:
-        destination = await directory.lookup(called)
+        destination = await numbers.lookup(called)
         if destination is None:
             return None
         reply = await routing.route(destination.extension, destination.language, settings)
@@ -48,7 +50,7 @@ async def incoming(voice: VoiceRequest) -> VoiceResponse | str:
     answer = await answers.answer(called, build)
     if answer is not None:
         return answer
-    current = await bridge.get_bridge()
+    current = await rooms.get_bridge()
     language = current.default_language if current else Language.FR
     return await answered(voice, call_flow.not_in_service(language))
 

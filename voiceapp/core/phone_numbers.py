@@ -6,8 +6,8 @@ from functools import lru_cache
 
 import phonenumbers
 
-from voiceapp.errors import InvalidInput
-from voiceapp.i18n import N_
+from voiceapp.core.errors import InvalidInput
+from voiceapp.core.i18n import N_
 
 
 def to_e164(raw: str, *, field: str = "number", default_region: str | None = None) -> str:

@@ -1,6 +1,8 @@
-"""The conference bridge: its extension, its rooms, their IDs and PINs.
+"""The conference server's rooms: their names, conference IDs, PINs and capacities, and
+the rules for each (one room per conference ID, at most VOICEAPP_MAX_ROOMS rooms).
 
-Seats (who is in a room) are in `seats`; lockout after PIN guessing in `attempt_limits`.
+The conference server itself is an extension (switchboard.conference_server); seats (who
+is in a room now) are in `seats`; lockout after PIN guessing in `pin_lockout`.
 """
 
 from __future__ import annotations
@@ -12,44 +14,14 @@ from dataclasses import dataclass
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from voiceapp.errors import Conflict, InvalidInput, LimitReached, NotFound
-from voiceapp.extensions import check_extension_number, check_name, numbers_mapped_to
-from voiceapp.i18n import N_, N_plural
-from voiceapp.models import Bridge, Extension, ExtensionKind, Language, Room
-from voiceapp.settings import Settings
+from voiceapp.core.errors import Conflict, InvalidInput, LimitReached, NotFound
+from voiceapp.core.i18n import N_, N_plural
+from voiceapp.core.models import Bridge, Room
+from voiceapp.core.names import check_name
+from voiceapp.core.settings import Settings
 
 CONFERENCE_ID_PATTERN = re.compile(r"[0-9]{3,12}")
 PIN_PATTERN = re.compile(r"[0-9]{4,12}")
-
-# One sentence per kind of extension, rather than the kind's name put into one sentence:
-# a translation would otherwise need the right article and gender for a word it cannot see.
-EXTENSION_TAKEN = {
-    # Translators: %(name)s is the extension's name, in quotes.
-    ExtensionKind.USER: N_("extension %(extension)s is already used by user %(name)s"),
-    ExtensionKind.RING_GROUP: N_("extension %(extension)s is already used by ring group %(name)s"),
-    ExtensionKind.RECEPTIONIST: N_(
-        "extension %(extension)s is already used by receptionist %(name)s"
-    ),
-    ExtensionKind.CONFERENCE_SERVER: N_(
-        "extension %(extension)s is already used by conference server %(name)s"
-    ),
-}
-# Why the conference server cannot be deleted, by (it has rooms, numbers map to it): whole
-# sentences, so that a translation never joins English-shaped pieces.
-BRIDGE_IN_USE = {
-    (True, False): N_(
-        "the conference server (extension %(extension)s) is in use; "
-        "delete its rooms first: %(rooms)s"
-    ),
-    (False, True): N_(
-        "the conference server (extension %(extension)s) is in use; "
-        "map these numbers elsewhere first: %(numbers)s"
-    ),
-    (True, True): N_(
-        "the conference server (extension %(extension)s) is in use; "
-        "delete its rooms first: %(rooms)s; map these numbers elsewhere first: %(numbers)s"
-    ),
-}
 
 
 def check_conference_id(raw: str, *, field: str = "conference_id") -> str:
@@ -128,73 +100,6 @@ async def require_bridge() -> Bridge:
             field="extension",
         )
     return bridge
-
-
-async def setup_bridge(extension_number: str, language: str | Language) -> Bridge:
-    """Create the conference server on an extension, or move it and change its language.
-
-    Phone numbers map to the extension row, so moving the bridge to a new extension
-    number keeps every number that reached it.
-    """
-    number = check_extension_number(extension_number)
-    try:
-        lang = Language(str(language).strip().lower())
-    except ValueError:
-        raise InvalidInput(
-            # Translators: fr and es are the codes to type, as they are.
-            N_("language must be fr or es, got %(typed)s"),
-            params={"typed": repr(language)},
-            field="language",
-        ) from None
-    async with in_transaction():
-        taken = await Extension.get_or_none(number=number)
-        bridge = await get_bridge()
-        if bridge is None:
-            if taken is not None:
-                raise Conflict(
-                    EXTENSION_TAKEN[taken.kind],
-                    params={"extension": number, "name": repr(taken.name)},
-                    field="extension",
-                )
-            extension = await Extension.create(
-                number=number, kind=ExtensionKind.CONFERENCE_SERVER, name="Conference server"
-            )
-            return await Bridge.create(extension=extension, default_language=lang)
-        if bridge.extension.number != number:
-            if taken is not None:
-                raise Conflict(
-                    N_("extension %(extension)s is already in use"),
-                    params={"extension": number},
-                    field="extension",
-                )
-            bridge.extension.number = number
-            await bridge.extension.save()
-        bridge.default_language = lang
-        await bridge.save()
-        return bridge
-
-
-async def remove_bridge() -> None:
-    """Delete the conference server, only once no room and no phone number depends on it."""
-    bridge = await require_bridge()
-    rooms = await Room.filter(bridge=bridge).order_by("conference_id")
-    numbers = await numbers_mapped_to(bridge.extension)
-    if rooms or numbers:
-        raise Conflict(
-            BRIDGE_IN_USE[bool(rooms), bool(numbers)],
-            params={
-                "extension": bridge.extension.number,
-                "rooms": ", ".join(f"{room.name} ({room.conference_id})" for room in rooms),
-                "numbers": ", ".join(numbers),
-            },
-            field="extension",
-        )
-    async with in_transaction():
-        await bridge.delete()
-        await bridge.extension.delete()
-
-
-# ---- rooms -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

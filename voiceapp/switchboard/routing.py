@@ -33,8 +33,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from voiceapp import call_flow, voicemail
-from voiceapp.call_flow import (
+from voiceapp.conferencing import call_flow
+from voiceapp.conferencing.call_flow import (
     Ask,
     CallState,
     Entry,
@@ -46,10 +46,11 @@ from voiceapp.call_flow import (
     Reply,
     StepName,
 )
-from voiceapp.call_records import Caller, CallOutcome, Outcome
-from voiceapp.extensions import find_extension
-from voiceapp.models import Extension, ExtensionKind, Language, PhoneNumber
-from voiceapp.settings import Settings
+from voiceapp.core.models import Extension, ExtensionKind, Language, PhoneNumber
+from voiceapp.core.settings import Settings
+from voiceapp.history.call_records import Caller, CallOutcome, Outcome
+from voiceapp.switchboard import voicemail
+from voiceapp.switchboard.extensions import find_extension
 
 # DialCallStatus values that mean someone took the call.
 ANSWERED = frozenset({"completed", "answered"})

@@ -1,7 +1,7 @@
 """Extensions: the internal numbers a phone number can reach (conference server, users,
 ring groups, the virtual receptionist).
 
-The conference server's own extension is made by `bridge.setup_bridge`; this module
+The conference server's own extension is made by `conference_server.setup_bridge`; this module
 manages the others, and refuses to delete one that a phone number still reaches.
 """
 
@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from voiceapp.errors import Conflict, InvalidInput, NotFound
-from voiceapp.i18n import N_, N_plural
-from voiceapp.models import Extension, ExtensionKind, PhoneNumber
-from voiceapp.phone_numbers import to_e164
+from voiceapp.core.errors import Conflict, InvalidInput, NotFound
+from voiceapp.core.i18n import N_, N_plural
+from voiceapp.core.models import Extension, ExtensionKind, PhoneNumber
+from voiceapp.core.names import check_name
+from voiceapp.core.phone_numbers import to_e164
 
 EXTENSION_PATTERN = re.compile(r"[0-9]{2,6}")
 SIP_URI_PATTERN = re.compile(r"sips?:[A-Za-z0-9._~%!$&'()*+,;=-]+@[A-Za-z0-9.-]+(:[0-9]{1,5})?")
-NAME_MAX = 100
 FORWARD_TO_MAX = 255  # the column's length
 # Kinds an admin creates here; the conference server comes from `voiceapp bridge setup`.
 MANAGED_KINDS = (ExtensionKind.USER, ExtensionKind.RING_GROUP, ExtensionKind.RECEPTIONIST)
@@ -29,16 +28,6 @@ MANAGED_KINDS = (ExtensionKind.USER, ExtensionKind.RING_GROUP, ExtensionKind.REC
 MAX_MEMBERS = 10
 # The name an extension gets when none is given; the others need one to be told apart.
 DEFAULT_NAMES = {ExtensionKind.RECEPTIONIST: "Virtual receptionist"}
-# What check_name says about each kind of name it checks, (empty, too long): whole
-# sentences, so that a translation never has to fit a translated word into English grammar.
-NameLabel = Literal["name", "room name"]
-NAME_ERRORS: dict[NameLabel, tuple[str, str]] = {
-    "name": (N_("name must not be empty"), N_("name must be at most %(max)s characters")),
-    "room name": (
-        N_("room name must not be empty"),
-        N_("room name must be at most %(max)s characters"),
-    ),
-}
 
 
 def check_extension_number(raw: str, *, field: str = "extension") -> str:
@@ -69,17 +58,6 @@ def check_kind(raw: str | ExtensionKind, *, field: str = "kind") -> ExtensionKin
         params={"choices": choices, "typed": repr(raw)},
         field=field,
     )
-
-
-def check_name(raw: str, *, field: str = "name", label: NameLabel = "name") -> str:
-    """A display name (of an extension, a room): inner white space folded, 1-100 characters."""
-    text = " ".join(raw.split())
-    empty, too_long = NAME_ERRORS[label]
-    if not text:
-        raise InvalidInput(empty, field=field)
-    if len(text) > NAME_MAX:
-        raise InvalidInput(too_long, params={"max": NAME_MAX}, field=field)
-    return text
 
 
 def is_sip_uri(target: str) -> bool:
@@ -259,7 +237,7 @@ async def update_extension(number: str, change: ExtensionChange) -> Extension:
 
 async def remove_extension(number: str) -> Extension:
     """Delete an extension no phone number reaches. The conference server is removed with
-    `bridge.remove_bridge`, which also checks its rooms."""
+    `conference_server.remove_bridge`, which also checks its rooms."""
     extension = await get_extension(number)
     if extension.kind is ExtensionKind.CONFERENCE_SERVER:
         raise Conflict(

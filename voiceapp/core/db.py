@@ -22,11 +22,11 @@ from tortoise.connection import connections, get_connection
 from tortoise.migrations.api import migrate as run_migrate
 from tortoise.migrations.executor import MigrationExecutor
 
-from voiceapp.errors import VoiceappError
-from voiceapp.sqlite_inline import close_inline_connections
+from voiceapp.core.errors import VoiceappError
+from voiceapp.core.sqlite_inline import close_inline_connections
 
 APP_LABEL = "voiceapp"
-MODELS_MODULE = "voiceapp.models"
+MODELS_MODULE = "voiceapp.core.models"
 MIGRATIONS_MODULE = "voiceapp.migrations"
 
 
@@ -110,7 +110,7 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     }
 
 
-# For the `tortoise` command (makemigrations): `tortoise -c voiceapp.db.TORTOISE_ORM ...`.
+# For the `tortoise` command (makemigrations): `tortoise -c voiceapp.core.db.TORTOISE_ORM ...`.
 TORTOISE_ORM = tortoise_config(os.environ.get("VOICEAPP_DATABASE_URL", "sqlite://voiceapp.sqlite3"))
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from voiceapp.say_locales import language_of, parse_locale
+from voiceapp.core.say_locales import language_of, parse_locale
 
 MEDIA_MODES = ("say", "play", "auto")
 MIN_SECRET_KEY_LENGTH = 32

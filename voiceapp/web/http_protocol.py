@@ -47,8 +47,8 @@ from typing import Literal
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from voiceapp.security_headers import HEADERS
-from voiceapp.settings import get_settings
+from voiceapp.core.settings import get_settings
+from voiceapp.web.security_headers import HEADERS
 
 log = logging.getLogger(__name__)
 

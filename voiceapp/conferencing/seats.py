@@ -29,12 +29,12 @@ from datetime import UTC, datetime, timedelta
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from voiceapp import seat_sql
-from voiceapp.bridge import CONFERENCE_ID_PATTERN
-from voiceapp.call_records import Caller
-from voiceapp.models import Room, Seat, SeatState
-from voiceapp.phone_numbers import to_e164_or_none
-from voiceapp.seat_sql import Attempt, RoomBy, Taken
+from voiceapp.conferencing import seat_sql
+from voiceapp.conferencing.rooms import CONFERENCE_ID_PATTERN
+from voiceapp.conferencing.seat_sql import Attempt, RoomBy, Taken
+from voiceapp.core.models import Room, Seat, SeatState
+from voiceapp.core.phone_numbers import to_e164_or_none
+from voiceapp.history.call_records import Caller
 
 log = logging.getLogger(__name__)
 

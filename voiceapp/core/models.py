@@ -2,7 +2,7 @@
 
 Rules about what may be stored live in the domain modules (bridge, seats, directory);
 these classes only say what the columns are. Every change here needs a migration:
-`tortoise -c voiceapp.db.TORTOISE_ORM makemigrations` (see README).
+`tortoise -c voiceapp.core.db.TORTOISE_ORM makemigrations` (see README).
 
 Model docstrings become table comments in the migration, and Tortoise's SQLite schema
 editor splits SQL on ';': keep semicolons out of them.
@@ -17,8 +17,8 @@ from tortoise import fields
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 
-from voiceapp.enum_labels import labels_for
-from voiceapp.i18n import N_
+from voiceapp.core.enum_labels import labels_for
+from voiceapp.core.i18n import N_
 
 
 class ExtensionKind(StrEnum):

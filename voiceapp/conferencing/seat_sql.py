@@ -29,10 +29,10 @@ from typing import Any, Literal
 import asyncpg
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from voiceapp.call_records import EXTENSION_OF, Caller, Outcome, upsert_statement
-from voiceapp.db import is_postgres, numbered_for_sqlite, sql_client
-from voiceapp.models import Room, SeatState
-from voiceapp.sqlite_inline import run_inline, write_transaction
+from voiceapp.core.db import is_postgres, numbered_for_sqlite, sql_client
+from voiceapp.core.models import Room, SeatState
+from voiceapp.core.sqlite_inline import run_inline, write_transaction
+from voiceapp.history.call_records import EXTENSION_OF, Caller, Outcome, upsert_statement
 
 # How the room is named: by the ID the caller typed or, once its PIN was checked, by its
 # row id.

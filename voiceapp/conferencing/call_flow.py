@@ -40,10 +40,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal, TypeGuard, get_args
 
-from voiceapp import attempt_limits, bridge, seats
-from voiceapp.call_records import Caller, CallOutcome, Outcome
-from voiceapp.models import Language, Room
-from voiceapp.settings import Settings
+from voiceapp.conferencing import pin_lockout, rooms, seats
+from voiceapp.core import attempt_limits
+from voiceapp.core.models import Language, Room
+from voiceapp.core.settings import Settings
+from voiceapp.history.call_records import Caller, CallOutcome, Outcome
 
 StepName = Literal["ask_id", "ask_pin", "ask_extension"]
 
@@ -209,14 +210,14 @@ class Ask:
 
 @dataclass(frozen=True)
 class Join:
-    """Into the room's conference on the carrier (see bridge.conference_name)."""
+    """Into the room's conference on the carrier (see rooms.conference_name)."""
 
     conference: str
     capacity: int
 
     @classmethod
     def room(cls, room: Room) -> Join:
-        return cls(bridge.conference_name(room), room.capacity)
+        return cls(rooms.conference_name(room), room.capacity)
 
 
 @dataclass(frozen=True)
@@ -397,13 +398,13 @@ async def read_pin(state: CallState, digits: str, caller: Caller, settings: Sett
     if room is None:  # deleted while the caller was typing
         return Entry("room_gone")
     # Counted before it is compared, so that PINs typed at once cannot all be compared.
-    admission = await attempt_limits.admit_pin(room, caller, settings)
+    admission = await pin_lockout.admit_pin(room, caller, settings)
     if not admission.admitted:
         return Entry("locked_out", room)
-    if bridge.pin_matches(room, digits):
+    if rooms.pin_matches(room, digits):
         await attempt_limits.withdraw(admission)
         return _seat(room, await seats.reserve_seat(room, caller, settings.seat_overdue_seconds))
-    attempt_limits.wrong_pin(room, caller)
+    pin_lockout.wrong_pin(room, caller)
     return Entry("wrong", room)
 
 

@@ -22,10 +22,10 @@ from datetime import timedelta
 
 from tortoise.expressions import Q
 
-from voiceapp import seats
 from voiceapp.carrier.rest import CALL_OVER, CarrierApi, CarrierError
-from voiceapp.models import Seat, SeatState
-from voiceapp.settings import Settings
+from voiceapp.conferencing import seats
+from voiceapp.core.models import Seat, SeatState
+from voiceapp.core.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
 
-from voiceapp.extensions import check_extension_number
-from voiceapp.models import Extension, Voicemail
+from voiceapp.core.models import Extension, Voicemail
+from voiceapp.switchboard.extensions import check_extension_number
 
 
 @dataclass(frozen=True)

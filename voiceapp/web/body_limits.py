@@ -25,7 +25,7 @@ from contextlib import suppress
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from voiceapp.security_headers import HEADERS
+from voiceapp.web.security_headers import HEADERS
 
 # A carrier's webhook is a form of a few dozen short fields: 1 to 3 KB. 64 KiB leaves
 # room for any field a carrier may add and is still read and parsed in well under 1 ms.

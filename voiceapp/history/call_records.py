@@ -22,11 +22,11 @@ from enum import StrEnum
 from functools import lru_cache
 from math import ceil
 
-from voiceapp.db import execute_sql
-from voiceapp.enum_labels import labels_for
-from voiceapp.i18n import N_
-from voiceapp.models import CallRecord, Room
-from voiceapp.phone_numbers import to_e164_or_none
+from voiceapp.core.db import execute_sql
+from voiceapp.core.enum_labels import labels_for
+from voiceapp.core.i18n import N_
+from voiceapp.core.models import CallRecord, Room
+from voiceapp.core.phone_numbers import to_e164_or_none
 
 
 class Outcome(StrEnum):

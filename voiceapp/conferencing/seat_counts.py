@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from voiceapp.db import is_postgres, sql_client
-from voiceapp.models import Room
-from voiceapp.sqlite_inline import run_inline, write_transaction
+from voiceapp.core.db import is_postgres, sql_client
+from voiceapp.core.models import Room
+from voiceapp.core.sqlite_inline import run_inline, write_transaction
 
 log = logging.getLogger(__name__)
 

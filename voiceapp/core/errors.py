@@ -3,7 +3,7 @@ the admin pages show them next to the field they name, in the page's language.""
 
 from __future__ import annotations
 
-from voiceapp.i18n import SOURCE_LANGUAGE, Params, Plural, format_message
+from voiceapp.core.i18n import SOURCE_LANGUAGE, Params, Plural, format_message
 
 
 class VoiceappError(Exception):

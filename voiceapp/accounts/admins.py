@@ -17,9 +17,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
-from voiceapp.errors import Conflict, InvalidInput, NotFound
-from voiceapp.i18n import N_
-from voiceapp.models import AdminUser
+from voiceapp.core.errors import Conflict, InvalidInput, NotFound
+from voiceapp.core.i18n import N_
+from voiceapp.core.models import AdminUser
 
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9._@-]{1,64}")
 PASSWORD_MIN = 10

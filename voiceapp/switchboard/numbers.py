@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
 
-from voiceapp.errors import Conflict, InvalidInput, NotFound
-from voiceapp.extensions import get_extension
-from voiceapp.i18n import N_
-from voiceapp.models import Extension, Language, PhoneNumber
-from voiceapp.phone_numbers import to_e164, to_e164_or_none
-from voiceapp.say_locales import language_of, parse_locale
+from voiceapp.core.errors import Conflict, InvalidInput, NotFound
+from voiceapp.core.i18n import N_
+from voiceapp.core.models import Extension, Language, PhoneNumber
+from voiceapp.core.phone_numbers import to_e164, to_e164_or_none
+from voiceapp.core.say_locales import language_of, parse_locale
+from voiceapp.switchboard.extensions import get_extension
 
 
 @dataclass(frozen=True)

@@ -40,11 +40,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from tortoise.expressions import Q
-
-from voiceapp.call_records import Caller
-from voiceapp.models import Attempt, Room
-from voiceapp.settings import Settings
+from voiceapp.core.models import Attempt
+from voiceapp.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -112,85 +109,3 @@ async def prune_expired(settings: Settings) -> int:
 
 
 # ---- PINs --------------------------------------------------------------------------------
-
-
-def pin_limits(room: Room, caller_number: str, settings: Settings) -> tuple[Limit, Limit]:
-    window = settings.pin_window_seconds
-    return (
-        Limit(
-            f"{PIN}caller:{caller_number[:64]}",
-            settings.pin_max_failures_per_caller,
-            window,
-            "caller",
-        ),
-        Limit(f"{PIN}room:{room.pk}", settings.pin_max_failures_per_room, window, "room"),
-    )
-
-
-async def admit_pin(room: Room, caller: Caller, settings: Settings) -> Admission:
-    """Whether the PIN this caller typed may be compared with the room's. When it is,
-    the caller says what came of it: `withdraw` when right, `wrong_pin` when wrong."""
-    admission = await admit(pin_limits(room, caller.number, settings))
-    if admission.over is not None:
-        log.warning(
-            "PIN entry refused for room %s call_sid=%s caller=%s: too many recent failures per %s",
-            room.pk,
-            caller.call_sid,
-            caller.number,
-            admission.over.per,
-        )
-    return admission
-
-
-def wrong_pin(room: Room, caller: Caller) -> None:
-    """A compared PIN was wrong: its rows stay, as the failure. Only the log to write."""
-    # Never log the digits typed: a near-miss PIN in a log is half a leaked PIN.
-    log.warning(
-        "wrong PIN for room %s call_sid=%s caller=%s", room.pk, caller.call_sid, caller.number
-    )
-
-
-# ---- admin logins ------------------------------------------------------------------------
-
-
-def user_key(username: str) -> str:
-    return f"{LOGIN}user:{username.strip().lower()[:100]}"
-
-
-def address_key(address: str) -> str:
-    return f"{LOGIN}address:{address[:100]}"
-
-
-def login_limits(username: str, address: str, settings: Settings) -> tuple[Limit, Limit]:
-    window = settings.login_window_seconds
-    return (
-        Limit(user_key(username), settings.login_max_failures_per_user, window, "username"),
-        Limit(address_key(address), settings.login_max_failures_per_address, window, "address"),
-    )
-
-
-async def admit_login(username: str, address: str, settings: Settings) -> Admission:
-    """Whether this login's password may be checked. When it is, the caller says what
-    came of it: `login_succeeded` or `login_failed`."""
-    admission = await admit(login_limits(username, address, settings))
-    if admission.over is not None:
-        log.warning(
-            "admin login refused for user %r from %s: too many recent failures per %s",
-            username,
-            address,
-            admission.over.per,
-        )
-    return admission
-
-
-def login_failed(username: str, address: str) -> None:
-    """A checked password was wrong: its rows stay, as the failure. Only the log to write."""
-    # The username is logged to spot attacks; the password typed never is.
-    log.warning("failed admin login for user %r from %s", username, address)
-
-
-async def login_succeeded(admission: Admission, username: str) -> None:
-    """Uncount this login, and clear its username's failures: the account's owner is
-    back. Not the address's: a guesser holding one valid account must not reset the
-    count for the others."""
-    await Attempt.filter(Q(id__in=admission.rows) | Q(key=user_key(username))).delete()

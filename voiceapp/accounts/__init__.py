@@ -1,0 +1,1 @@
+"""Admin accounts (argon2id) and login throttling."""

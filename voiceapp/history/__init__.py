@@ -1,0 +1,1 @@
+"""The call history: one row per call, its outcome and its end."""
