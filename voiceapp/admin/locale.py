@@ -3,7 +3,7 @@
 The language is the one the admin picked with the switcher (kept in the session cookie,
 so it sticks across requests and workers), else the best match for the browser's
 Accept-Language, else English, the source language. Translations come from the same
-babel catalogs as the caller prompts (voiceapp.i18n).
+babel catalogs as the caller prompts (voiceapp.core.i18n).
 """
 
 from __future__ import annotations

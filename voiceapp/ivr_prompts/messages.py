@@ -1,4 +1,4 @@
-"""A prompt's sentence in a caller's language, through the babel catalogs (voiceapp.i18n).
+"""A prompt's sentence in a caller's language, through the babel catalogs (voiceapp.core.i18n).
 
 The sentence comes back as a template, placeholders unfilled: speech fills it for <Say>,
 clips cuts it at the placeholders for <Play>.

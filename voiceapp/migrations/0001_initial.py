@@ -1,7 +1,7 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 from tortoise.fields.base import OnDelete
-from voiceapp.models import ExtensionKind, Language, SeatState
+from voiceapp.core.models import ExtensionKind, Language, SeatState
 from tortoise import fields
 
 class Migration(migrations.Migration):
