@@ -2,7 +2,7 @@
 voicemail.
 
 HTTP only: each handler parses the form, calls the domain module that holds the rule
-(bridge, directory, extensions, seats, call_records), and renders a template.
+(conferencing, switchboard, accounts, history), and renders a template.
 """
 
 from __future__ import annotations

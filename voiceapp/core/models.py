@@ -1,6 +1,6 @@
 """The database tables, as Tortoise ORM models.
 
-Rules about what may be stored live in the domain modules (bridge, seats, directory);
+Rules about what may be stored live in the area packages (conferencing, switchboard...);
 these classes only say what the columns are. Every change here needs a migration:
 `tortoise -c voiceapp.core.db.TORTOISE_ORM makemigrations` (see README).
 
