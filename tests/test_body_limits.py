@@ -30,6 +30,7 @@ from voiceapp.webhooks.endpoint import read_form
 from voiceapp.webhooks.signature import sign
 
 from .conftest import AUTH_TOKEN, FR_NUMBER, make_settings
+from .process_memory import memory_kb, peak_restarted
 from .test_workers import server_env
 
 Message = dict[str, Any]
@@ -208,19 +209,6 @@ SEND_PIECE = unit_body(MiB)
 CARRIER_TIMEOUT = 15.0  # seconds the carrier waits for a webhook's answer
 
 
-def memory_kb(pid: int, field: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        name, _, value = line.partition(":")
-        if name == field:
-            return int(value.split()[0])
-    raise AssertionError(f"no {field} for {pid}")
-
-
-def restart_peak(pid: int) -> None:
-    """VmHWM (the peak) starts again from VmRSS (Linux: "5" to clear_refs)."""
-    Path(f"/proc/{pid}/clear_refs").write_text("5")
-
-
 async def status_line(reader: asyncio.StreamReader) -> bytes:
     try:
         return await reader.readline()
@@ -277,7 +265,7 @@ async def test_30_mb_body_leaves_the_worker_and_its_webhooks_alone(
         pid = server.process.pid  # one worker: uvicorn serves in the process itself
         assert (await signed_webhook(server.base_url, 0)).status_code == 200  # warm
         before_kb = memory_kb(pid, "VmRSS")
-        restart_peak(pid)
+        peak_restarted(pid)
         sending = asyncio.Event()
         big = asyncio.create_task(send_big_body(port, chunked, sending))
         await sending.wait()

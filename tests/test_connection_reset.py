@@ -67,33 +67,3 @@ async def test_a_connection_killed_mid_webhook_is_retried_once(
     finally:
         await blocker.close()
         await admin.close()
-
-
-@pytest.mark.postgres
-async def test_a_webhook_stuck_on_the_database_apologises_before_the_carrier_gives_up(
-    migrated_postgres_url: str, caplog: pytest.LogCaptureFixture
-) -> None:
-    """A seat statement waiting on a lock held elsewhere: past VOICEAPP_WEBHOOK_DEADLINE
-    the caller hears the apology, not the carrier's own error at 15 s."""
-    settings = make_settings(migrated_postgres_url, VOICEAPP_WEBHOOK_DEADLINE="1")
-    name = migrated_postgres_url.rsplit("/", 1)[1]
-    async with database(migrated_postgres_url):
-        await provision_conference(settings)
-    admin_dsn = POSTGRES_URL.replace("postgres://", "postgresql://", 1)
-    blocker = await asyncpg.connect(admin_dsn.rsplit("/", 1)[0] + "/" + name)
-    try:
-        async with in_process_carrier(settings) as carrier:
-            lock = blocker.transaction()
-            await lock.start()
-            await blocker.execute("SELECT 1 FROM room WHERE conference_id = '5555' FOR UPDATE")
-            try:
-                call = await asyncio.wait_for(
-                    carrier.call(FR_NUMBER, digits=["5555#"], stay=True), timeout=10
-                )
-            finally:
-                await lock.rollback()
-            assert ivr_prompts.text("technical_problem", Language.FR) in call.said
-            assert call.conference is None
-            assert "took over 1 s, apologised" in caplog.text
-    finally:
-        await blocker.close()

@@ -23,6 +23,7 @@ from voiceapp.emulator.server import LiveServer, free_port, live_server, serve_c
 
 from .apology import is_apology
 from .conftest import AUTH_TOKEN, FR_NUMBER, make_settings, provision_conference
+from .process_memory import memory_kb, peak_restarted
 from .test_workers import server_env
 
 pytestmark = pytest.mark.slow
@@ -116,20 +117,6 @@ async def test_a_body_that_trickles_in_is_answered_408(tmp_path: Path) -> None:
         received = await until_closed(port_of(server), HEAD, b"CallSid=CA" + b"0" * 90)
     assert received.startswith(b"HTTP/1.1 408 ")
     assert b"connection: close" in received.lower()
-
-
-def peak_restarted(pid: int) -> int:
-    """VmRSS in kB, from which VmHWM (the peak) starts again ("5" to clear_refs)."""
-    Path(f"/proc/{pid}/clear_refs").write_text("5")
-    return memory_kb(pid, "VmRSS")
-
-
-def memory_kb(pid: int, field: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        name, _, value = line.partition(":")
-        if name == field:
-            return int(value.split()[0])
-    raise AssertionError(f"no {field} for {pid}")
 
 
 async def test_a_request_head_too_large_is_cut_off(tmp_path: Path) -> None:
