@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import html
+import os
 import re
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+from playwright.async_api import Browser as PlaywrightBrowser
+from playwright.async_api import async_playwright
 
 from voiceapp.accounts import admins
 from voiceapp.app import create_app
 from voiceapp.core.settings import Settings
 
 from ..conftest import PUBLIC_URL, make_settings
+
+if TYPE_CHECKING:
+    from .browser_kit import Server
 
 SECRET_KEY = "test-secret-key-0123456789abcdef-0123456789"
 USERNAME = "alice"
@@ -131,3 +138,31 @@ def notices(page: str) -> list[str]:
     return [
         html.unescape(n) for n in re.findall(r'<p class="notice" role="status">([^<]*)</p>', page)
     ]
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    """`voiceapp serve` on a free port and a fresh SQLite file, configured by hand, with
+    one admin (USERNAME, PASSWORD)."""
+    from .browser_kit import running_server  # it imports this module
+
+    with running_server(tmp_path) as running:
+        yield running
+
+
+@pytest.fixture
+async def chromium() -> AsyncIterator[PlaywrightBrowser]:
+    from .browser_kit import CHROMIUM, CHROMIUM_ARGS
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        await browser.close()
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    """Where to keep full-page screenshots to look at: VOICEAPP_E2E_SCREENSHOTS when set."""
+    folder = Path(os.environ.get("VOICEAPP_E2E_SCREENSHOTS", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -4,39 +4,18 @@ place a call with the carrier emulator and watch the caller appear on the Live p
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, expect
 
 from voiceapp.emulator.inprocess import remote_carrier
 
 from ..conftest import AUTH_TOKEN, FR_NUMBER
-from .conftest import PASSWORD, ROOT, SECRET_KEY, USERNAME, run_voiceapp
+from .browser_kit import CHROMIUM, PHONE, Server, shot
+from .conftest import PASSWORD, USERNAME
 
-CHROMIUM = os.environ.get("VOICEAPP_CHROMIUM", "/usr/bin/chromium")
-# Debian's chromium, never a downloaded one; no network chatter, no GPU, no sandbox (CI
-# containers run as root).
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PHONE = {"width": 390, "height": 844}
 CALLER = "+33612345678"
 
 pytestmark = [
@@ -44,84 +23,6 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
 ]
-
-
-@dataclass(frozen=True)
-class Server:
-    url: str
-    env: dict[str, str]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def run_cli(env: dict[str, str], *args: str, stdin: str = "") -> None:
-    done = run_voiceapp(env, *args, stdin=stdin)
-    assert done.returncode == 0, done.stderr
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    """`voiceapp serve` (uvicorn) on a free port and a fresh SQLite file, with one admin."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "VOICEAPP_DATABASE_URL": f"sqlite://{tmp_path / 'e2e.sqlite3'}",
-        "VOICEAPP_SECRET_KEY": SECRET_KEY,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "VOICEAPP_PUBLIC_URL": url,
-        "VOICEAPP_MEDIA_MODE": "say",
-    }
-    run_cli(env, "migrate")
-    run_cli(env, "admin", "create-user", USERNAME, "--password-stdin", stdin=PASSWORD + "\n")
-    log = (tmp_path / "server.log").open("w")
-    process = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
-        [sys.executable, "-m", "voiceapp", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, (tmp_path / "server.log").read_text()
-            assert time.monotonic() < deadline, "the server did not start in 30 s"
-            time.sleep(0.2)
-        yield Server(url, env)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
-
-
-@pytest.fixture
-async def chromium() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        await browser.close()
-
-
-@pytest.fixture
-def screenshots(tmp_path: Path) -> Path:
-    """Where to keep full-page screenshots to look at: VOICEAPP_E2E_SCREENSHOTS when set."""
-    folder = Path(os.environ.get("VOICEAPP_E2E_SCREENSHOTS", tmp_path))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-async def shot(page: Page, folder: Path, name: str) -> None:
-    await page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
 async def test_office_manager_sets_up_a_room_and_a_caller_joins_it(

@@ -207,6 +207,8 @@ class Voicemail(Model):
     recording_sid = fields.CharField(max_length=64, null=True)
     duration_seconds = fields.IntField(default=0)
     created_at = fields.DatetimeField()
+    # When an admin first played it or marked it heard: the Voicemail page shows new ones.
+    heard_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "voicemail"
@@ -223,6 +225,9 @@ class AdminUser(Model):
     # out or changing the password adds one, which ends every session, copies included.
     # db_default too: the migration adding the column gives the existing admins 0.
     session_epoch = fields.IntField(default=0, db_default=0)
+    # The IANA zone this admin reads times in ("Europe/Paris"): detected by the browser at
+    # login, changeable on the Account page. None until then: times show in UTC.
+    time_zone = fields.CharField(max_length=64, null=True)
 
     class Meta:
         table = "admin_user"
@@ -257,3 +262,16 @@ class HousekeepingRound(Model):
 
     class Meta:
         table = "housekeeping_round"
+
+
+class ServerSecret(Model):
+    """A secret the server made itself on its first run, shared by every worker and kept
+    across restarts: the session signing key, the emulator's carrier token, the hash of
+    the one-time setup link. An environment variable, when set, wins over the row."""
+
+    name = fields.CharField(max_length=32, primary_key=True)
+    value = fields.CharField(max_length=255)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "server_secret"
