@@ -82,7 +82,8 @@ async def test_a_lockout_from_before_the_upgrade_still_holds_after_it(
                     "INSERT INTO login_attempt (key, attempted_at) VALUES ($1, $2)",
                     [key, recently],
                 )
-    assert await migrate(database_url) == ["voiceapp.0004_one_attempt_table"]
+    # 0004 moves the rows; the later migrations follow it.
+    assert (await migrate(database_url))[0] == "voiceapp.0004_one_attempt_table"
     async with database(database_url):
         room = await Room.get(conference_id="1234")
         counts = {

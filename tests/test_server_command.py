@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import os
+import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -105,22 +108,43 @@ def test_a_configured_public_url_is_kept(
     assert os.environ["VOICEAPP_PUBLIC_URL"] == "https://voice.example.com"
 
 
-def test_serving_without_a_secret_key_says_the_admin_pages_are_off(
+def test_serving_with_no_admin_prints_a_one_time_setup_link(
     environment: pytest.MonkeyPatch,
     uvicorn_runs: list[dict[str, Any]],
+    capsys: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
     sqlite_url: str,
 ) -> None:
     environment.setenv("VOICEAPP_DATABASE_URL", sqlite_url)
     environment.delenv("VOICEAPP_SECRET_KEY", raising=False)
-    assert main(["serve"]) == 0
-    assert "VOICEAPP_SECRET_KEY is not set: the admin pages are off" in caplog.text
+    environment.delenv("TWILIO_AUTH_TOKEN", raising=False)
+    assert main(["serve", "--port", "9002"]) == 0
+    out = capsys.readouterr().out
+    link = re.search(r"http://127\.0\.0\.1:9002/admin/setup\?token=([A-Za-z0-9_-]{40,})", out)
+    assert link is not None, out
+    # The admin pages are on: nothing says they are off, and the link is not logged.
+    assert "admin pages are off" not in caplog.text
+    assert link.group(1) not in caplog.text
 
-    caplog.clear()
-    environment.setenv("VOICEAPP_SECRET_KEY", "k" * 32)
+    # Served again: a new link, and the old one is dead.
     get_settings.cache_clear()
+    environment.delenv("VOICEAPP_PUBLIC_URL")
+    assert main(["serve", "--port", "9002"]) == 0
+    again = re.search(r"token=([A-Za-z0-9_-]+)", capsys.readouterr().out)
+    assert again is not None and again.group(1) != link.group(1)
+
+
+def test_serving_with_an_admin_prints_no_setup_link(
+    environment: pytest.MonkeyPatch,
+    uvicorn_runs: list[dict[str, Any]],
+    capsys: pytest.CaptureFixture[str],
+    sqlite_url: str,
+) -> None:
+    environment.setenv("VOICEAPP_DATABASE_URL", sqlite_url)
+    environment.setattr(sys, "stdin", io.StringIO("correct horse battery staple\n"))
+    assert main(["admin", "create-user", "alice", "--password-stdin"]) == 0
     assert main(["serve"]) == 0
-    assert "VOICEAPP_SECRET_KEY" not in caplog.text
+    assert "/admin/setup" not in capsys.readouterr().out
 
 
 def test_an_unmigrated_database_is_refused_in_one_line(

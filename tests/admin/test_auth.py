@@ -9,8 +9,8 @@ from base64 import b64decode, b64encode
 from itsdangerous import TimestampSigner
 
 from voiceapp.accounts import admins
-from voiceapp.admin import SESSION_COOKIE
 from voiceapp.admin.auth import EPOCH_KEY
+from voiceapp.admin.sessions import COOKIE as SESSION_COOKIE
 from voiceapp.core.settings import Settings
 
 from .conftest import PASSWORD, SECRET_KEY, USERNAME, Browser, notices, open_browser

@@ -8,6 +8,7 @@ import pytest
 from starlette.routing import Route
 
 from voiceapp import admin
+from voiceapp.accounts import admins
 from voiceapp.core.settings import Settings, SettingsError
 
 from ..conftest import make_settings
@@ -17,9 +18,9 @@ from .conftest import PASSWORD, USERNAME, Browser, admin_settings, banner, field
 def admin_routes(settings: Settings) -> list[tuple[str, str]]:
     """(method, path) of every admin route, path parameters filled in."""
     found = []
-    for route in admin.mount(settings).routes:
+    for route in admin.mount().routes:
         if isinstance(route, Route):
-            path = "/admin" + re.sub(r"\{(\w+)\}", "800", route.path)
+            path = "/admin" + re.sub(r"\{(\w+)(:\w+)?\}", "800", route.path)
             found += [(method, path) for method in sorted(route.methods or ()) if method != "HEAD"]
     return found
 
@@ -33,7 +34,9 @@ async def test_admin_root_without_session_redirects_to_login(visitor: Browser) -
 async def test_every_page_and_action_needs_a_session(
     visitor: Browser, site_settings: Settings
 ) -> None:
-    public = {"/admin/login", "/admin/language"}
+    # The setup page is the one way in before any account exists: its one-time token
+    # guards it instead (test_first_run.py).
+    public = {"/admin/login", "/admin/language", "/admin/setup"}
     routes = [(m, p) for m, p in admin_routes(site_settings) if p not in public]
     assert len(routes) > 20
     token = await visitor.token("/admin/login")
@@ -180,11 +183,43 @@ async def test_security_headers(visitor: Browser) -> None:
     assert response.headers["cache-control"] == "no-store"
 
 
-async def test_admin_pages_are_off_without_a_secret_key(settings: Settings) -> None:
-    async with open_browser(settings) as browser:
-        response = await browser.get("/admin/login")
-        assert response.status_code == 503
-        assert "VOICEAPP_SECRET_KEY" in response.text
+async def test_with_no_secret_key_the_server_makes_one_that_every_worker_shares(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No VOICEAPP_SECRET_KEY: the first worker makes a key and keeps it in the database;
+    a login on one worker holds on another, and after a restart."""
+    assert settings.secret_key == ""
+    async with open_browser(settings) as first, open_browser(settings) as second:
+        await admins.create_admin(USERNAME, PASSWORD)
+        assert (await first.log_in()).status_code == 303
+        second.client.cookies = first.client.cookies
+        assert (await second.get("/admin/conferences")).status_code == 200
+    async with open_browser(settings) as restarted:
+        restarted.client.cookies = first.client.cookies
+        assert (await restarted.get("/admin/conferences")).status_code == 200
+    kept = await _kept_secret(settings, "session_key")
+    assert len(kept) >= 48
+    assert kept not in caplog.text
+
+
+async def test_a_secret_key_in_the_environment_wins(settings: Settings) -> None:
+    async with open_browser(settings) as made_here:
+        await admins.create_admin(USERNAME, PASSWORD)
+        assert (await made_here.log_in()).status_code == 303
+    # Signed with the kept key: refused by a server whose key is set by hand.
+    async with open_browser(admin_settings(settings.database_url)) as configured:
+        configured.client.cookies = made_here.client.cookies
+        response = await configured.get("/admin/conferences")
+        assert response.status_code == 303
+        assert "/admin/login" in response.headers["location"]
+
+
+async def _kept_secret(settings: Settings, name: str) -> str:
+    from voiceapp.core.db import database
+    from voiceapp.core.models import ServerSecret
+
+    async with database(settings.database_url):
+        return (await ServerSecret.get(name=name)).value
 
 
 def test_a_short_secret_key_is_refused() -> None:
@@ -216,3 +251,26 @@ async def test_language_switcher_sticks_across_pages_and_logout(admin: Browser) 
     assert "Números de teléfono" in page.text
     await admin.submit("/admin/numbers", "/admin/logout", {})
     assert "Contraseña" in (await admin.get("/admin/login", headers=headers)).text
+
+
+async def test_a_form_sent_after_the_session_ended_says_so_and_leads_back(
+    admin: Browser,
+) -> None:
+    token = await admin.token("/admin/conferences")
+    await admin.client.post("/admin/logout", data={"csrf_token": token})
+    sent = await admin.client.post(
+        "/admin/conferences/rooms",
+        data={"name": "Ventes", "conference_id": "1234", "csrf_token": token},
+        headers={"Referer": "https://voice.example.test/admin/conferences?x=1"},
+    )
+    assert sent.status_code == 303
+    assert sent.headers["location"].endswith("/admin/login?next=%2Fadmin%2Fconferences%3Fx%3D1")
+    login = await admin.get(sent.headers["location"])
+    assert "the form you sent was not saved" in login.text
+    # A Referer from elsewhere is not followed.
+    elsewhere = await admin.client.post(
+        "/admin/conferences/rooms",
+        data={"csrf_token": token},
+        headers={"Referer": "https://evil.example/admin/numbers"},
+    )
+    assert elsewhere.headers["location"].endswith("/admin/login")

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from voiceapp.accounts import admins, login_throttle
+from voiceapp.accounts import admins, first_admin, login_throttle
 from voiceapp.admin import auth
 from voiceapp.admin.csrf import verified_form
 from voiceapp.admin.forms import GENERAL, FormState, field_text
@@ -19,14 +19,23 @@ from voiceapp.core.i18n import LANGUAGES
 HOME = "admin:conferences"
 
 
-@auth.requires_admin
+@auth.requires_login
 async def index(request: Request) -> Response:
-    return see_other(request.url_for(HOME))
+    """An admin's first page is Conferences; an organizer's, their contacts."""
+    return see_other(request.url_for(auth.home_of(request.state.admin_user)))
+
+
+async def _login_form(request: Request, state: FormState, *, status_code: int = 200) -> Response:
+    # With no account yet, the page says how to make the first one instead of asking
+    # for a password that cannot exist.
+    context = {"form": state, "setup_needed": await first_admin.needed()}
+    return render(request, "admin/login.html", context, status_code=status_code)
 
 
 async def login_page(request: Request) -> Response:
-    state = FormState(values={"next": request.query_params.get("next", "")})
-    return render(request, "admin/login.html", {"form": state})
+    return await _login_form(
+        request, FormState(values={"next": request.query_params.get("next", "")})
+    )
 
 
 async def login(request: Request) -> Response:
@@ -43,15 +52,15 @@ async def login(request: Request) -> Response:
     admission = await login_throttle.admit_login(username, address, settings)
     if not admission.admitted:
         state.errors[GENERAL] = _("Too many failed logins. Please try again in a few minutes.")
-        return render(request, "admin/login.html", {"form": state}, status_code=429)
+        return await _login_form(request, state, status_code=429)
     user = await admins.authenticate(username, password)
     if user is None:
         login_throttle.login_failed(username, address)
         state.errors[GENERAL] = _("Wrong username or password.")
-        return render(request, "admin/login.html", {"form": state}, status_code=400)
+        return await _login_form(request, state, status_code=400)
     await login_throttle.login_succeeded(admission, username)
     auth.log_in(request, user)
-    return see_other(auth.safe_next(state.value("next")) or request.url_for(HOME))
+    return see_other(auth.safe_next(state.value("next")) or request.url_for(auth.home_of(user)))
 
 
 async def logout(request: Request) -> Response:
@@ -67,7 +76,7 @@ async def choose_language(request: Request) -> Response:
     language = field_text(form, "language")
     if language in LANGUAGES:
         request.session[LANGUAGE_KEY] = language
-    return see_other(auth.safe_next(field_text(form, "next")) or request.url_for(HOME))
+    return see_other(auth.safe_next(field_text(form, "next")) or request.url_for("admin:index"))
 
 
 routes = [

@@ -27,8 +27,12 @@ def _register_bridge(groups: Groups) -> None:
     parser = groups.add_parser("bridge", help="set up the conference server")
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     setup = actions.add_parser("setup", help="create the conference server or change it")
-    setup.add_argument("--extension", required=True)
-    setup.add_argument("--language", default="fr", help="fr or es")
+    setup.add_argument(
+        "--extension", required=True, help="the extension callers reach it on, e.g. 800"
+    )
+    setup.add_argument(
+        "--language", default="fr", help="the language it greets in: fr or es (default: fr)"
+    )
     setup.set_defaults(handler=bridge_setup)
     show = actions.add_parser("show", help="show the conference server")
     show.set_defaults(handler=bridge_show)
@@ -75,13 +79,15 @@ def _register_numbers(groups: Groups) -> None:
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = actions.add_parser("add", help="map a phone number to an extension")
     add.add_argument("number", help="E.164, e.g. +33180000001")
-    add.add_argument("--extension", required=True)
-    add.add_argument("--language", default="fr", help="fr or es")
+    add.add_argument("--extension", required=True, help="the extension it reaches, e.g. 800")
+    add.add_argument(
+        "--language", default="fr", help="the callers' language: fr or es (default: fr)"
+    )
     add.set_defaults(handler=numbers_add)
     update = actions.add_parser("update", help="change a number's extension or language")
-    update.add_argument("number")
-    update.add_argument("--extension")
-    update.add_argument("--language")
+    update.add_argument("number", help="the number to change, e.g. +33180000001")
+    update.add_argument("--extension", help="the extension it reaches from now on")
+    update.add_argument("--language", help="the callers' language from now on: fr or es")
     update.add_argument(
         "--say-locale", help="text-to-speech locale of its language (es-MX, fr-CA) or default"
     )
@@ -89,7 +95,7 @@ def _register_numbers(groups: Groups) -> None:
     listing = actions.add_parser("list", help="list phone numbers and where they go")
     listing.set_defaults(handler=numbers_list)
     remove = actions.add_parser("remove", help="stop answering a phone number")
-    remove.add_argument("number")
+    remove.add_argument("number", help="the number to remove, e.g. +33180000001")
     remove.set_defaults(handler=numbers_remove)
 
 
@@ -152,24 +158,28 @@ def _register_rooms(groups: Groups) -> None:
     parser = groups.add_parser("rooms", help="conference rooms")
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = actions.add_parser("add", help="add a room to the conference server")
-    add.add_argument("--name", required=True)
-    add.add_argument("--conference-id", required=True)
-    add.add_argument("--pin")
-    add.add_argument("--capacity")
+    add.add_argument("--name", required=True, help="what admins call the room, e.g. Ventes")
+    add.add_argument(
+        "--conference-id", required=True, help="the digits callers type to reach it, e.g. 1234"
+    )
+    add.add_argument("--pin", help="4 to 12 digits callers must type after the ID (default: none)")
+    add.add_argument(
+        "--capacity", help="most callers at once, 1 to 250 (default: VOICEAPP_ROOM_CAPACITY)"
+    )
     add.set_defaults(handler=rooms_add)
     listing = actions.add_parser("list", help="list rooms")
     listing.set_defaults(handler=rooms_list)
     update = actions.add_parser("update", help="change a room's name, ID, PIN or capacity")
-    update.add_argument("conference_id")
-    update.add_argument("--name")
-    update.add_argument("--new-conference-id")
+    update.add_argument("conference_id", help="the room's conference ID today")
+    update.add_argument("--name", help="a new name")
+    update.add_argument("--new-conference-id", help="new digits callers type to reach it")
     pin = update.add_mutually_exclusive_group()
-    pin.add_argument("--pin")
+    pin.add_argument("--pin", help="a new PIN, 4 to 12 digits")
     pin.add_argument("--no-pin", action="store_true", help="remove the room's PIN")
-    update.add_argument("--capacity")
+    update.add_argument("--capacity", help="most callers at once, 1 to 250")
     update.set_defaults(handler=rooms_update)
     remove = actions.add_parser("remove", help="delete a room")
-    remove.add_argument("conference_id")
+    remove.add_argument("conference_id", help="the conference ID of the room to remove")
     remove.set_defaults(handler=rooms_remove)
 
 

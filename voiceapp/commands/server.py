@@ -6,9 +6,11 @@ import argparse
 import asyncio
 import logging
 import os
+import socket
 
+from voiceapp.accounts import first_admin
 from voiceapp.commands.base import Groups
-from voiceapp.core import db
+from voiceapp.core import db, server_secrets
 from voiceapp.core.errors import InvalidInput
 from voiceapp.core.settings import Settings, get_settings
 from voiceapp.web.body_limits import ADMIN_MAX_BYTES, WEBHOOK_MAX_BYTES
@@ -46,6 +48,31 @@ figures in brackets are their defaults):
 """
 
 
+def require_free_port(host: str, port: int) -> None:
+    """Refuse, in one line, a port something else listens on: uvicorn would print its
+    own lines and exit 3. (Taken between this check and uvicorn's bind, uvicorn says it.)"""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As uvicorn binds: a port left in TIME_WAIT by a stopped server is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise InvalidInput(f"cannot listen on {host}:{port}: {error.strerror}") from None
+
+
+def port_number(raw: str) -> int:
+    """A TCP port, checked before anything listens: uvicorn would take 99999 and quietly
+    listen on another port (99999 modulo 65536)."""
+    try:
+        port = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {raw!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 65535, got {port}")
+    return port
+
+
 def register(groups: Groups) -> None:
     migrate = groups.add_parser("migrate", help="apply pending database migrations")
     migrate.set_defaults(handler=run_migrate)
@@ -60,7 +87,9 @@ def register(groups: Groups) -> None:
     serve.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
     )
-    serve.add_argument("--port", type=int, default=8000, help="TCP port (default: %(default)s)")
+    serve.add_argument(
+        "--port", type=port_number, default=8000, help="TCP port, 1 to 65535 (default: %(default)s)"
+    )
     serve.add_argument(
         "--workers",
         type=int,
@@ -80,6 +109,13 @@ async def run_migrate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _first_run(settings: Settings) -> str | None:
+    """Make the secrets this database lacks; the setup token while no admin exists."""
+    async with db.database(settings.database_url):
+        await server_secrets.resolved(settings)
+        return await first_admin.open_setup()
+
+
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -91,10 +127,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         )
     # Checked once here rather than failing every webhook with the apology.
     asyncio.run(db.require_migrated(settings.database_url))
-    if not settings.secret_key:
-        # Said when serving, not whenever an app is built: `voiceapp call` builds one
-        # in-process and has no admin pages to offer.
-        log.warning("VOICEAPP_SECRET_KEY is not set: the admin pages are off")
+    require_free_port(args.host, args.port)
     if "VOICEAPP_PUBLIC_URL" not in os.environ:
         # Nothing says where the carrier calls from: assume it calls this very address (a
         # local test, the emulator's --url), so signatures match the port served here.
@@ -102,6 +135,17 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         local = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host  # noqa: S104
         os.environ["VOICEAPP_PUBLIC_URL"] = f"http://{local}:{args.port}"
         get_settings.cache_clear()
+        settings = get_settings()
+    # Before the workers start, so that they find the secrets made rather than race to.
+    setup_token = asyncio.run(_first_run(settings))
+    if setup_token:
+        # Printed, not logged: it is meant for the person at this terminal only, and it
+        # stops working once used or when the server starts again.
+        print(
+            "No admin account yet. Open this link to create the first one (it works once):\n"
+            f"  {first_admin.setup_url(settings.public_url, setup_token)}",
+            flush=True,
+        )
     uvicorn.run(
         "voiceapp.app:create_app",
         factory=True,

@@ -11,6 +11,7 @@ import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -81,6 +82,14 @@ SQLITE_PRAGMAS = {
     # against 20, bench). The WAL between two checkpoints (sqlite_inline) is about 15 MiB.
     "journal_size_limit": str(64 * 1024 * 1024),
 }
+
+
+def sqlite_file(database_url: str) -> Path | None:
+    """The file of an sqlite:// URL (None for another database or an in-memory one)."""
+    if not database_url.startswith("sqlite:"):
+        return None
+    path = str(expand_db_url(database_url)["credentials"]["file_path"])
+    return None if path == ":memory:" else Path(path)
 
 
 def tortoise_config(database_url: str) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from voiceapp.history.call_records import Caller
 from voiceapp.web.body_limits import WEBHOOK_MAX_BYTES
 from voiceapp.webhooks import twiml
 from voiceapp.webhooks.answers import RenderedReplies
-from voiceapp.webhooks.signature import is_signed
+from voiceapp.webhooks.signature import signature_problem
 from voiceapp.webhooks.state import language_from
 
 log = logging.getLogger(__name__)
@@ -148,8 +148,9 @@ def voice_webhook(handler: VoiceHandler) -> Callable[[Request], Awaitable[Respon
     async def endpoint(request: Request) -> Response:
         settings: Settings = request.app.state.settings
         form = await read_form(request)
-        if not is_signed(request, form, settings.auth_token, settings.public_url):
-            log.warning("refused request to %s: signature missing or wrong", request.url.path)
+        problem = signature_problem(request, form, settings.auth_token, settings.public_url)
+        if problem is not None:
+            log.warning("refused request to %s: %s", request.url.path, problem)
             return PlainTextResponse("invalid or missing X-Twilio-Signature", status_code=403)
         voice = VoiceRequest(request, form, settings)
         try:

@@ -29,6 +29,22 @@ def signed_url(request: Request, public_url: str) -> str:
     return public_url + path + (f"?{query.decode('latin-1')}" if query else "")
 
 
+UNSIGNED = "unsigned"
+BAD_SIGNATURE = "bad signature"
+
+
+def signature_problem(
+    request: Request, form: FormData, auth_token: str, public_url: str
+) -> str | None:
+    """None when the carrier signed this request with our token; otherwise what is wrong,
+    for the log: UNSIGNED (no signature at all: not the carrier) or BAD_SIGNATURE (signed,
+    but not with our token or not for this URL: usually a TWILIO_AUTH_TOKEN or a
+    VOICEAPP_PUBLIC_URL that differs from the carrier's)."""
+    if not request.headers.get(HEADER):
+        return UNSIGNED
+    return None if is_signed(request, form, auth_token, public_url) else BAD_SIGNATURE
+
+
 def is_signed(request: Request, form: FormData, auth_token: str, public_url: str) -> bool:
     signature = request.headers.get(HEADER, "")
     if not auth_token or not signature:
