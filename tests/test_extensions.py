@@ -50,7 +50,9 @@ async def test_forwarding_to_one_of_our_numbers_is_refused(users: None) -> None:
 
 async def test_fields_a_kind_does_not_have_are_refused(users: None) -> None:
     with pytest.raises(InvalidInput, match="only a user extension has a forwarding target"):
-        await extensions.add_extension("210", "ring-group", "G", forward_to="+33612345601")
+        await extensions.add_extension(
+            "210", "ring-group", "G", forward_to="+33612345601", members=["201"]
+        )
     with pytest.raises(InvalidInput, match="only a ring group has members"):
         await extensions.add_extension(
             "203", "user", "C", forward_to="+33612345603", members=["201"]
@@ -95,9 +97,11 @@ async def test_ring_group_rings_at_most_ten(users: None) -> None:
     assert len(await member_numbers("210")) == 10
 
 
-async def test_receptionist_has_a_default_name_and_is_unique(users: None) -> None:
+async def test_receptionist_needs_no_name_and_is_unique(users: None) -> None:
+    # No English default stored: the pages show its kind, translated (given_name).
     receptionist = await extensions.add_extension("200", "receptionist")
-    assert receptionist.name == "Virtual receptionist"
+    assert receptionist.name == ""
+    assert extensions.given_name(receptionist) == ""
     with pytest.raises(Conflict, match="already a virtual receptionist"):
         await extensions.add_extension("209", "virtual-receptionist", "Other")
 

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from voiceapp.admin.auth import requires_admin
+from voiceapp.admin.auth import Handler, requires_admin
 from voiceapp.admin.csrf import verified_form
 from voiceapp.admin.forms import FormState, typed, with_error
 from voiceapp.admin.http import see_other
@@ -32,6 +32,8 @@ from voiceapp.core.errors import Conflict, LimitReached, NotFound, VoiceappError
 T = TypeVar("T")
 Change = Callable[[Request, FormData], Awaitable[str]]
 Redisplay = Callable[[Request, FormState], Awaitable[Response]]
+# Who may post: auth.requires_admin (the default) or auth.requires_login (own pages).
+Guard = Callable[[Handler], Handler]
 
 
 def status_for(error: VoiceappError) -> int:
@@ -84,8 +86,8 @@ class FormPost:
             then=self.then,
         )
 
-    def route(self, path: str, name: str) -> Route:
-        return Route(path, requires_admin(self), methods=["POST"], name=name)
+    def route(self, path: str, name: str, *, guard: Guard = requires_admin) -> Route:
+        return Route(path, guard(self), methods=["POST"], name=name)
 
 
 @dataclass(frozen=True)
@@ -93,17 +95,28 @@ class Deletion(Generic[T]):
     """Delete the thing a URL names, after a confirmation page.
 
     `find` loads it (or raises a 404); `ask` gives the page's title and question;
-    `delete` calls the domain and returns the notice; `back` is the list page's route.
+    `delete` calls the domain and returns the notice; `back` is the list page's route;
+    `warn`, when given, says what deleting it now would disturb ("" when nothing), shown
+    above the question in a warning style.
     """
 
     find: Callable[[Request], Awaitable[T]]
     ask: Callable[[Request, T], tuple[str, str]]
     delete: Callable[[Request, T], Awaitable[str]]
     back: str
+    warn: Callable[[Request, T], str] | None = None
 
     async def _page(self, request: Request, form: FormState) -> Response:
-        title, question = self.ask(request, await self.find(request))
-        context = {"title": title, "question": question, "form": form, "back": self.back}
+        thing = await self.find(request)
+        title, question = self.ask(request, thing)
+        warning = self.warn(request, thing) if self.warn else ""
+        context = {
+            "title": title,
+            "question": question,
+            "warning": warning,
+            "form": form,
+            "back": self.back,
+        }
         return render(request, "admin/confirm.html", context)
 
     async def confirm(self, request: Request) -> Response:
@@ -117,9 +130,9 @@ class Deletion(Generic[T]):
 
         return await _run(request, change, self._page, fields=(), lists=(), then=self.back)
 
-    def routes(self, path: str, name: str) -> list[Route]:
+    def routes(self, path: str, name: str, *, guard: Guard = requires_admin) -> list[Route]:
         """GET `path` asks; POST `path` (the page's own URL) deletes."""
         return [
-            Route(path, requires_admin(self.confirm), methods=["GET"], name=name),
-            Route(path, requires_admin(self.submit), methods=["POST"], name=name + "_submit"),
+            Route(path, guard(self.confirm), methods=["GET"], name=name),
+            Route(path, guard(self.submit), methods=["POST"], name=name + "_submit"),
         ]

@@ -13,15 +13,22 @@ from voiceapp.admin.auth import requires_admin
 from voiceapp.admin.forms import FormState, field_text
 from voiceapp.admin.http import settings_of
 from voiceapp.admin.labels import CALLER_LANGUAGES, options
-from voiceapp.admin.locale import request_gettext
+from voiceapp.admin.locale import request_gettext, request_language
 from voiceapp.admin.templating import render
 from voiceapp.conferencing import rooms
 from voiceapp.core.errors import VoiceappError
+from voiceapp.core.i18n import N_plural, format_message
 from voiceapp.core.models import Bridge, Room
 from voiceapp.media import greetings
 from voiceapp.switchboard import conference_server
 
 PAGE = "admin:conferences"
+CALLERS_IN_ROOM = N_plural(
+    "%(count)s caller is in this room now; deleting it does not hang up on them, "
+    "but they will no longer show on the Live page.",
+    "%(count)s callers are in this room now; deleting it does not hang up on them, "
+    "but they will no longer show on the Live page.",
+)
 
 
 async def _page(
@@ -47,6 +54,7 @@ async def _page(
             "bridge": current,
             "rooms": all_rooms,
             "max_rooms": settings.max_rooms,
+            "rooms_full": rooms.is_full(settings, len(all_rooms)),
             "bridge_form": bridge_form,
             "room_form": room_form
             or FormState(values={"capacity": str(settings.default_capacity)}),
@@ -157,6 +165,13 @@ async def _update_room(request: Request, form: FormData) -> str:
     return _("Room %(name)s saved.") % {"name": updated.name}
 
 
+def _warn_room(request: Request, room: Room) -> str:
+    """Callers in the room now, as its seat counter says (read just now by _find_room)."""
+    if room.seats_taken == 0:
+        return ""
+    return format_message(request_language(request), CALLERS_IN_ROOM, {"count": room.seats_taken})
+
+
 def _ask_room(request: Request, room: Room) -> tuple[str, str]:
     _ = request_gettext(request)
     return _("Delete room %(name)s?") % {"name": room.name}, _(
@@ -187,5 +202,7 @@ routes = [
     FormPost(
         _update_room, _show_settings, ("name", "new_conference_id", "pin", "capacity"), PAGE
     ).route(ROOM, "room_settings_submit"),
-    *Deletion(_find_room, _ask_room, _delete_room, PAGE).routes(ROOM + "/delete", "room_delete"),
+    *Deletion(_find_room, _ask_room, _delete_room, PAGE, warn=_warn_room).routes(
+        ROOM + "/delete", "room_delete"
+    ),
 ]

@@ -13,7 +13,7 @@ from starlette.routing import Route
 from voiceapp.admin.actions import Deletion, FormPost
 from voiceapp.admin.auth import requires_admin
 from voiceapp.admin.forms import FormState, field_text
-from voiceapp.admin.labels import kind_label
+from voiceapp.admin.labels import extension_name, kind_label
 from voiceapp.admin.locale import request_gettext
 from voiceapp.admin.templating import render
 from voiceapp.core.errors import VoiceappError
@@ -39,13 +39,13 @@ async def _page(request: Request, *, kind: str = "", form: FormState | None = No
     reached_by: dict[str, list[str]] = defaultdict(list)
     for number in await numbers.list_numbers():
         reached_by[number.extension.number].append(number.e164)
+    _ = request_gettext(request)
     by_kind: dict[ExtensionKind, list[Extension]] = defaultdict(list)
+    names: dict[str, str] = {}
     for extension in await extensions.list_extensions():
         by_kind[ExtensionKind(extension.kind)].append(extension)
+        names[extension.number] = extension_name(extension, _)
     add_forms = {name: FormState() for name in KINDS}
-    _ = request_gettext(request)
-    # Translators: the default name of the virtual receptionist extension.
-    add_forms["receptionist"].values["name"] = _("Receptionist")
     if form is not None:
         add_forms[kind] = form
     return render(
@@ -53,6 +53,7 @@ async def _page(request: Request, *, kind: str = "", form: FormState | None = No
         "admin/extensions.html",
         {
             "by_kind": by_kind,
+            "names": names,
             "kinds": ExtensionKind,
             "reached_by": reached_by,
             "users": by_kind[ExtensionKind.USER],
@@ -120,7 +121,7 @@ async def edit_page(request: Request) -> Response:
     extension = await _find(request)
     await extension.fetch_related("members")
     form = FormState(
-        values={"name": extension.name, "forward_to": extension.forward_to or ""},
+        values={"name": extensions.given_name(extension), "forward_to": extension.forward_to or ""},
         lists={"members": [member.number for member in extension.members]},
     )
     return await _show_edit_form(request, form)
@@ -146,7 +147,7 @@ def _ask(request: Request, extension: Extension) -> tuple[str, str]:
     return _("Delete extension %(extension)s?") % {"extension": extension.number}, _(
         "%(name)s will be deleted. An extension that a phone number maps to cannot be "
         "deleted: map those numbers elsewhere first."
-    ) % {"name": extension.name}
+    ) % {"name": extension_name(extension, _)}
 
 
 async def _delete(request: Request, extension: Extension) -> str:

@@ -36,7 +36,8 @@ async def rings(extension: Extension) -> str:
 
 
 async def describe(extension: Extension) -> str:
-    what = f"{kind_name(extension.kind)} {extension.name!r}"
+    name = extensions.given_name(extension)  # a receptionist may have none
+    what = f"{kind_name(extension.kind)} {name!r}" if name else kind_name(extension.kind)
     target = await rings(extension)
     if extension.kind is ExtensionKind.USER:
         what += f" -> {target}"
@@ -61,13 +62,13 @@ def _register_extensions(groups: Groups) -> None:
     listing = actions.add_parser("list", help="list extensions and what they ring")
     listing.set_defaults(handler=extensions_list)
     update = actions.add_parser("update", help="change a name, forwarding target or members")
-    update.add_argument("extension")
-    update.add_argument("--name")
-    update.add_argument("--forward-to")
-    update.add_argument("--members")
+    update.add_argument("extension", help="the extension to change, e.g. 201")
+    update.add_argument("--name", help="a new name")
+    update.add_argument("--forward-to", help="a user's new phone (E.164) or SIP URI")
+    update.add_argument("--members", help="a ring group's new members, e.g. 201,202")
     update.set_defaults(handler=extensions_update)
     remove = actions.add_parser("remove", help="delete an extension no number reaches")
-    remove.add_argument("extension")
+    remove.add_argument("extension", help="the extension to remove, e.g. 201")
     remove.set_defaults(handler=extensions_remove)
 
 
@@ -90,7 +91,7 @@ async def extensions_list(args: argparse.Namespace, settings: Settings) -> int:
             (
                 extension.number,
                 kind_name(extension.kind),
-                extension.name,
+                extensions.given_name(extension) or "-",  # the conference server has none
                 await rings(extension),
                 ", ".join(await extensions.numbers_mapped_to(extension)) or "-",
             )
@@ -119,7 +120,8 @@ async def extensions_update(args: argparse.Namespace, settings: Settings) -> int
 async def extensions_remove(args: argparse.Namespace, settings: Settings) -> int:
     async with database(settings.database_url):
         extension = await extensions.remove_extension(args.extension)
-        print(f"removed extension {extension.number} ({extension.name})")
+        name = extensions.given_name(extension)
+        print(f"removed extension {extension.number}" + (f" ({name})" if name else ""))
     return 0
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from voiceapp.core.errors import Conflict, InvalidInput, LimitReached, NotFound
+from voiceapp.core.errors import Conflict, FieldChecks, InvalidInput, LimitReached, NotFound
 from voiceapp.core.i18n import N_, N_plural
 from voiceapp.core.models import Bridge, Room
 from voiceapp.core.names import check_name
@@ -128,6 +128,20 @@ async def list_rooms() -> list[Room]:
     return await Room.all().order_by("conference_id")
 
 
+def is_full(settings: Settings, room_count: int) -> bool:
+    """Whether a conference server with `room_count` rooms can take no more."""
+    return room_count >= settings.max_rooms
+
+
+async def _require_unused(conference_id: str, *, field: str) -> None:
+    if await Room.exists(conference_id=conference_id):
+        raise Conflict(
+            N_("conference ID %(conference_id)s is already used by another room"),
+            params={"conference_id": conference_id},
+            field=field,
+        )
+
+
 async def add_room(
     settings: Settings,
     *,
@@ -136,15 +150,23 @@ async def add_room(
     pin: str | None = None,
     capacity: int | str | None = None,
 ) -> Room:
-    clean_name = check_room_name(name)
-    clean_id = check_conference_id(conference_id)
-    clean_pin = check_pin(pin) if pin not in (None, "") else None
+    # Every field is checked, and every refusal reported at once (FieldChecks).
+    checks = FieldChecks()
+    with checks.field():
+        clean_name = check_room_name(name)
+    with checks.field():
+        clean_id = check_conference_id(conference_id)
+        await _require_unused(clean_id, field="conference_id")
+    with checks.field():
+        clean_pin = check_pin(pin) if pin not in (None, "") else None
     if capacity is None or capacity == "":
         capacity = settings.default_capacity
-    clean_capacity = check_capacity(capacity, settings)
+    with checks.field():
+        clean_capacity = check_capacity(capacity, settings)
     bridge = await require_bridge()
     async with in_transaction():
-        if await Room.filter(bridge=bridge).count() >= settings.max_rooms:
+        # The limit first, alone: no change to the fields would get past it.
+        if is_full(settings, await Room.filter(bridge=bridge).count()):
             raise LimitReached(
                 N_plural(
                     "the conference server already has %(count)s room, the most it can hold; "
@@ -153,14 +175,9 @@ async def add_room(
                     "delete one first",
                 ),
                 params={"count": settings.max_rooms},
-                field="conference_id",
+                # No field: the limit is the conference server's, not the typed ID's.
             )
-        if await Room.exists(conference_id=clean_id):
-            raise Conflict(
-                N_("conference ID %(conference_id)s is already used by another room"),
-                params={"conference_id": clean_id},
-                field="conference_id",
-            )
+        checks.raise_any()
         try:
             return await Room.create(
                 bridge=bridge,
@@ -180,26 +197,32 @@ async def add_room(
 async def update_room(settings: Settings, conference_id: str, change: RoomChange) -> Room:
     """Change the room's settings. Only the columns named in `change` are written, by one
     UPDATE: the room's live seat count (changed by every caller joining or leaving) is
-    never written back from the copy read here."""
+    never written back from the copy read here. Every field is checked, and every
+    refusal reported at once (FieldChecks)."""
     room = await get_room(conference_id)
+    checks = FieldChecks()
     changed: dict[str, str | int | None] = {}
-    if change.name is not None:
-        changed["name"] = check_room_name(change.name)
-    if change.conference_id is not None:
-        new_id = check_conference_id(change.conference_id, field="new_conference_id")
-        if new_id != room.conference_id and await Room.exists(conference_id=new_id):
-            raise Conflict(
-                N_("conference ID %(conference_id)s is already used by another room"),
-                params={"conference_id": new_id},
-                field="new_conference_id",
-            )
-        changed["conference_id"] = new_id
-    if change.clear_pin:
-        changed["pin"] = None
-    elif change.pin is not None:
-        changed["pin"] = check_pin(change.pin)
-    if change.capacity is not None:
-        changed["capacity"] = check_capacity(change.capacity, settings)
+    with checks.field():
+        if change.name is not None:
+            changed["name"] = check_room_name(change.name)
+    with checks.field():
+        if change.conference_id is not None:
+            new_id = check_conference_id(change.conference_id, field="new_conference_id")
+            if new_id != room.conference_id:
+                await _require_unused(new_id, field="new_conference_id")
+            changed["conference_id"] = new_id
+    with checks.field():
+        if change.clear_pin and change.pin is not None:
+            # Two opposite orders at once: doing either would ignore the other silently.
+            raise InvalidInput(N_("type a new PIN or remove the PIN, not both"), field="pin")
+        if change.clear_pin:
+            changed["pin"] = None
+        elif change.pin is not None:
+            changed["pin"] = check_pin(change.pin)
+    with checks.field():
+        if change.capacity is not None:
+            changed["capacity"] = check_capacity(change.capacity, settings)
+    checks.raise_any()
     try:
         updated = await Room.filter(id=room.pk).update(**changed) if changed else 1
     except IntegrityError:

@@ -11,7 +11,11 @@ from voiceapp.conferencing.rooms import get_bridge, require_bridge
 from voiceapp.core.errors import Conflict, InvalidInput
 from voiceapp.core.i18n import N_
 from voiceapp.core.models import Bridge, Extension, ExtensionKind, Language, Room
-from voiceapp.switchboard.extensions import check_extension_number, numbers_mapped_to
+from voiceapp.switchboard.extensions import (
+    check_extension_number,
+    given_name,
+    numbers_mapped_to,
+)
 
 # One sentence per kind of extension, rather than the kind's name put into one sentence:
 # a translation would otherwise need the right article and gender for a word it cannot see.
@@ -22,10 +26,13 @@ EXTENSION_TAKEN = {
     ExtensionKind.RECEPTIONIST: N_(
         "extension %(extension)s is already used by receptionist %(name)s"
     ),
+    # The conference server has no name of its own (the pages show its kind, translated).
     ExtensionKind.CONFERENCE_SERVER: N_(
-        "extension %(extension)s is already used by conference server %(name)s"
+        "extension %(extension)s is already used by the conference server"
     ),
 }
+# The same, for the receptionist when it has no name (extensions.given_name).
+RECEPTIONIST_TAKEN = N_("extension %(extension)s is already used by the virtual receptionist")
 # Why the conference server cannot be deleted, by (it has rooms, numbers map to it): whole
 # sentences, so that a translation never joins English-shaped pieces.
 BRIDGE_IN_USE = {
@@ -65,14 +72,16 @@ async def setup_bridge(extension_number: str, language: str | Language) -> Bridg
         bridge = await get_bridge()
         if bridge is None:
             if taken is not None:
+                name = given_name(taken)
+                unnamed = taken.kind is ExtensionKind.RECEPTIONIST and not name
                 raise Conflict(
-                    EXTENSION_TAKEN[taken.kind],
-                    params={"extension": number, "name": repr(taken.name)},
+                    RECEPTIONIST_TAKEN if unnamed else EXTENSION_TAKEN[taken.kind],
+                    params={"extension": number, "name": repr(name)},
                     field="extension",
                 )
-            extension = await Extension.create(
-                number=number, kind=ExtensionKind.CONFERENCE_SERVER, name="Conference server"
-            )
+            # No name: an English one stored here showed untranslated on the admin pages
+            # (admin.labels.extension_name names it by its kind, in the reader's language).
+            extension = await Extension.create(number=number, kind=ExtensionKind.CONFERENCE_SERVER)
             return await Bridge.create(extension=extension, default_language=lang)
         if bridge.extension.number != number:
             if taken is not None:

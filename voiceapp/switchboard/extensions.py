@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from voiceapp.core.errors import Conflict, InvalidInput, NotFound
+from voiceapp.core.errors import Conflict, FieldChecks, InvalidInput, NotFound, VoiceappError
 from voiceapp.core.i18n import N_, N_plural
 from voiceapp.core.models import Extension, ExtensionKind, PhoneNumber
 from voiceapp.core.names import check_name
@@ -26,8 +26,10 @@ FORWARD_TO_MAX = 255  # the column's length
 MANAGED_KINDS = (ExtensionKind.USER, ExtensionKind.RING_GROUP, ExtensionKind.RECEPTIONIST)
 # A ring group rings its members with one <Dial>, and a carrier rings at most ten at once.
 MAX_MEMBERS = 10
-# The name an extension gets when none is given; the others need one to be told apart.
-DEFAULT_NAMES = {ExtensionKind.RECEPTIONIST: "Virtual receptionist"}
+# Kinds that need no name: there is one of each, and the pages call it by its kind, in
+# the reader's language (a stored English default showed untranslated). Users and ring
+# groups need one to be told apart.
+UNNAMED_KINDS = (ExtensionKind.CONFERENCE_SERVER, ExtensionKind.RECEPTIONIST)
 
 
 def check_extension_number(raw: str, *, field: str = "extension") -> str:
@@ -41,6 +43,26 @@ def check_extension_number(raw: str, *, field: str = "extension") -> str:
             field=field,
         )
     return text
+
+
+def given_name(extension: Extension) -> str:
+    """The name an admin gave the extension, or "" when it has none. Earlier versions
+    stored its kind's English label as the name of a receptionist added without one
+    ("Virtual receptionist"): that is no name either, so it too shows as the kind,
+    translated. (Read so rather than rewritten by a migration: the rows stay as they are,
+    and the rule holds for a database restored from an older backup as well.)"""
+    if extension.kind is ExtensionKind.CONFERENCE_SERVER:
+        return ""
+    if extension.kind in UNNAMED_KINDS and extension.name == ExtensionKind(extension.kind).label:
+        return ""
+    return extension.name
+
+
+def _checked_name(kind: ExtensionKind, raw: str | None) -> str:
+    """A new extension's name: required, except for the kinds that need none."""
+    if kind in UNNAMED_KINDS and not (raw or "").strip():
+        return ""
+    return check_name(raw or "")
 
 
 def check_kind(raw: str | ExtensionKind, *, field: str = "kind") -> ExtensionKind:
@@ -84,12 +106,27 @@ def check_forward_to(raw: str, *, field: str = "forward_to") -> str:
                 field=field,
             )
         return text
-    return to_e164(text, field=field)
+    try:
+        return to_e164(text, field=field)
+    except VoiceappError:
+        # to_e164's own sentence asks for a phone number only; a SIP URI does as well here.
+        raise InvalidInput(
+            # Translators: %(typed)s is what was typed, in quotes; keep the examples as they are.
+            N_(
+                "%(typed)s is not a phone number or a SIP URI; write a phone number with + "
+                "and the country code, e.g. +33612345601, or a SIP URI, "
+                "e.g. sip:alice@pbx.example.com"
+            ),
+            params={"typed": repr(raw)},
+            field=field,
+        ) from None
 
 
 async def _forward_target(raw: str) -> str:
     """A checked forwarding target that is not one of our own numbers: a call forwarded
     there would come straight back and ring itself over and over."""
+    if not raw.strip():
+        raise InvalidInput(N_("a user needs a forwarding number or SIP URI"), field="forward_to")
     target = check_forward_to(raw)
     if not is_sip_uri(target) and await PhoneNumber.exists(e164=target):
         raise Conflict(
@@ -164,16 +201,27 @@ async def _members(numbers: list[str]) -> list[Extension]:
     return members
 
 
-def _check_fields_fit(
-    kind: ExtensionKind, forward_to: str | None, members: list[str] | None
-) -> None:
-    """Refuse a forwarding target or members on a kind that has none, rather than
-    silently dropping what the admin typed. Empty values carry nothing and pass: a form
-    posts every field whatever the kind."""
+# A forwarding target or members on a kind that has none are refused, rather than what
+# the admin typed silently dropped. Empty values carry nothing and pass: a form posts
+# every field whatever the kind.
+
+
+def _check_forward_fits(kind: ExtensionKind, forward_to: str | None) -> None:
     if forward_to and forward_to.strip() and kind is not ExtensionKind.USER:
         raise InvalidInput(N_("only a user extension has a forwarding target"), field="forward_to")
+
+
+def _check_members_fit(kind: ExtensionKind, members: list[str] | None) -> None:
     if members and any(m.strip() for m in members) and kind is not ExtensionKind.RING_GROUP:
         raise InvalidInput(N_("only a ring group has members"), field="members")
+
+
+def _in_use(number: str) -> Conflict:
+    return Conflict(
+        N_("extension %(extension)s is already in use"),
+        params={"extension": number},
+        field="extension",
+    )
 
 
 async def add_extension(
@@ -184,28 +232,30 @@ async def add_extension(
     forward_to: str | None = None,
     members: list[str] | None = None,
 ) -> Extension:
-    clean_number = check_extension_number(number)
-    clean_kind = check_kind(kind)
-    clean_name = check_name(name or DEFAULT_NAMES.get(clean_kind, ""))
-    _check_fields_fit(clean_kind, forward_to, members)
+    """Add a user, a ring group or the virtual receptionist (which needs no name). Every
+    field is checked, and every refusal reported at once (FieldChecks)."""
+    clean_kind = check_kind(kind)  # what the other fields need depends on it
+    checks = FieldChecks()
+    with checks.field():
+        clean_number = check_extension_number(number)
+        if await Extension.exists(number=clean_number):
+            raise _in_use(clean_number)
+    with checks.field():
+        clean_name = _checked_name(clean_kind, name)
     target = None
-    if clean_kind is ExtensionKind.USER:
-        if not forward_to:
-            raise InvalidInput(
-                N_("a user needs a forwarding number or SIP URI"), field="forward_to"
-            )
-        target = await _forward_target(forward_to)
-    member_rows = await _members(members or []) if clean_kind is ExtensionKind.RING_GROUP else []
-    if clean_kind is ExtensionKind.RECEPTIONIST and await Extension.exists(kind=clean_kind):
-        raise Conflict(N_("there is already a virtual receptionist"), field="kind")
-    # Raised whether the check below or the insert (a concurrent add won) finds it taken.
-    in_use = Conflict(
-        N_("extension %(extension)s is already in use"),
-        params={"extension": clean_number},
-        field="extension",
-    )
-    if await Extension.exists(number=clean_number):
-        raise in_use
+    with checks.field():
+        _check_forward_fits(clean_kind, forward_to)
+        if clean_kind is ExtensionKind.USER:
+            target = await _forward_target(forward_to or "")
+    member_rows: list[Extension] = []
+    with checks.field():
+        _check_members_fit(clean_kind, members)
+        if clean_kind is ExtensionKind.RING_GROUP:
+            member_rows = await _members(members or [])
+    with checks.field():
+        if clean_kind is ExtensionKind.RECEPTIONIST and await Extension.exists(kind=clean_kind):
+            raise Conflict(N_("there is already a virtual receptionist"), field="kind")
+    checks.raise_any()
     try:
         async with in_transaction():
             extension = await Extension.create(
@@ -213,20 +263,30 @@ async def add_extension(
             )
             if member_rows:
                 await extension.members.add(*member_rows)
-    except IntegrityError:
-        raise in_use from None
+    except IntegrityError:  # a concurrent add of the same number won the race
+        raise _in_use(clean_number) from None
     return extension
 
 
 async def update_extension(number: str, change: ExtensionChange) -> Extension:
+    """Change what `change` names. Every field is checked, and every refusal reported at
+    once (FieldChecks), before anything is written."""
     extension = await get_extension(number)
-    _check_fields_fit(extension.kind, change.forward_to, change.members)
-    if change.name is not None:
-        extension.name = check_name(change.name)
-    if change.forward_to is not None:
-        extension.forward_to = await _forward_target(change.forward_to)
-    # Everything is checked before anything is written.
-    member_rows = await _members(change.members) if change.members is not None else None
+    kind = ExtensionKind(extension.kind)
+    checks = FieldChecks()
+    with checks.field():
+        if change.name is not None:
+            extension.name = _checked_name(kind, change.name)
+    with checks.field():
+        _check_forward_fits(kind, change.forward_to)
+        if change.forward_to is not None:
+            extension.forward_to = await _forward_target(change.forward_to)
+    member_rows = None
+    with checks.field():
+        _check_members_fit(kind, change.members)
+        if change.members is not None:
+            member_rows = await _members(change.members)
+    checks.raise_any()
     async with in_transaction():
         await extension.save()
         if member_rows is not None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
 
-from voiceapp.core.errors import Conflict, InvalidInput, NotFound
+from voiceapp.core.errors import Conflict, FieldChecks, InvalidInput, NotFound
 from voiceapp.core.i18n import N_
 from voiceapp.core.models import Extension, Language, PhoneNumber
 from voiceapp.core.phone_numbers import to_e164, to_e164_or_none
@@ -72,15 +72,21 @@ async def lookup(called: str) -> Destination | None:
 
 
 async def add_number(raw_number: str, extension_number: str, language: str) -> PhoneNumber:
-    e164 = to_e164(raw_number)
-    lang = check_language(language)
-    extension = await get_extension(extension_number)
-    if await PhoneNumber.exists(e164=e164):
-        raise Conflict(
-            N_("%(number)s is already mapped; change its destination instead"),
-            params={"number": e164},
-            field="number",
-        )
+    """Map a number. Every field is checked, and every refusal reported at once."""
+    checks = FieldChecks()
+    with checks.field():
+        e164 = to_e164(raw_number)
+        if await PhoneNumber.exists(e164=e164):
+            raise Conflict(
+                N_("%(number)s is already mapped; change its destination instead"),
+                params={"number": e164},
+                field="number",
+            )
+    with checks.field():
+        lang = check_language(language)
+    with checks.field():
+        extension = await get_extension(extension_number)
+    checks.raise_any()
     try:
         return await PhoneNumber.create(e164=e164, extension=extension, language=lang)
     except IntegrityError:  # a concurrent add of the same number won the race
@@ -107,15 +113,21 @@ async def update_number(
     say_locale: str | None = None,
 ) -> PhoneNumber:
     phone_number = await get_number(raw_number)
-    if extension_number is not None:
-        phone_number.extension = await get_extension(extension_number)
-    if language is not None:
-        phone_number.language = check_language(language)
+    checks = FieldChecks()
+    with checks.field():
+        if extension_number is not None:
+            phone_number.extension = await get_extension(extension_number)
+    with checks.field():
+        if language is not None:
+            phone_number.language = check_language(language)
     current = phone_number.say_locale
-    if say_locale is not None:
-        phone_number.say_locale = check_say_locale(say_locale, phone_number.language)
-    elif current is not None and language_of(current) != phone_number.language.value:
-        phone_number.say_locale = None  # an es-MX voice cannot speak the new language
+    with checks.field():
+        # Checked against the language only once that is known to be right.
+        if say_locale is not None and not checks.failed("language"):
+            phone_number.say_locale = check_say_locale(say_locale, phone_number.language)
+        elif current is not None and language_of(current) != phone_number.language.value:
+            phone_number.say_locale = None  # an es-MX voice cannot speak the new language
+    checks.raise_any()
     await phone_number.save()
     return phone_number
 
