@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from voiceapp.admin.auth import requires_admin
@@ -11,15 +11,24 @@ from voiceapp.admin.labels import outcome_label
 from voiceapp.admin.templating import render
 from voiceapp.conferencing import rooms, seats
 from voiceapp.history import call_records
+from voiceapp.scheduling import meeting_lists
 
 HISTORY_PER_PAGE = 25
 # How often the Live page asks for the rooms again, in milliseconds (read by live.js).
 REFRESH_MS = 5000
+# The header live.js sends with its fetch. A page the browser navigates to never has it,
+# and another site's script cannot add it without a CORS preflight, which we never allow;
+# unlike Sec-Fetch-Mode, it does not depend on the browser sending fetch metadata.
+SCRIPT_HEADER = "X-Requested-With"
+SCRIPT_VALUE = "fetch"
 
 
 async def _rooms_context() -> dict[str, object]:
     all_rooms = await rooms.list_rooms()
-    return {"rooms": [(room, await seats.roster(room)) for room in all_rooms]}
+    return {
+        "rooms": [(room, await seats.roster(room)) for room in all_rooms],
+        "booked": await meeting_lists.hosted_now(),
+    }
 
 
 @requires_admin
@@ -28,9 +37,35 @@ async def live_page(request: Request) -> Response:
 
 
 @requires_admin
-async def live_rooms(request: Request) -> Response:
-    """Just the rooms, as an HTML fragment the Live page swaps in without reloading."""
+async def _rooms_fragment(request: Request) -> Response:
     return render(request, "admin/_live_rooms.html", await _rooms_context())
+
+
+def _session_ended() -> Response:
+    # 401, not the login page: a fetch follows a redirect by itself and gets the login
+    # form with a 200, which a script can only tell apart by guessing from the URL it
+    # ended on. The Cookie scheme says how to log in again (draft-broyer-http-cookie-auth):
+    # a 401 must name one, and a browser shows no password prompt for it.
+    return PlainTextResponse(
+        "The admin session has ended: log in again.",
+        status_code=401,
+        headers={"WWW-Authenticate": 'Cookie realm="voiceapp admin"', "Cache-Control": "no-store"},
+    )
+
+
+async def live_rooms(request: Request) -> Response:
+    """Just the rooms, as an HTML fragment the Live page swaps in without reloading.
+
+    When the session has ended (a logout elsewhere, a new password, the cookie's age),
+    live.js's fetch gets a 401 and the page says so instead of keeping a roster that is
+    no longer true; anyone opening this URL in the browser is sent to the login as usual.
+    """
+    response = await _rooms_fragment(request)
+    # requires_admin answers 303 to the login only when nobody is logged in; the
+    # fragment itself never redirects.
+    if response.status_code == 303 and request.headers.get(SCRIPT_HEADER) == SCRIPT_VALUE:
+        return _session_ended()
+    return response
 
 
 def _page_number(raw: str | None) -> int:

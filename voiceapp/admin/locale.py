@@ -14,7 +14,7 @@ from typing import Any
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
-from starlette.requests import Request
+from starlette.requests import HTTPConnection
 
 from voiceapp.core.i18n import LANGUAGES, SOURCE_LANGUAGE, translations
 
@@ -41,14 +41,14 @@ def from_accept_language(header: str) -> str | None:
     return min(ranked)[2] if ranked else None
 
 
-def request_language(request: Request) -> str:
+def request_language(request: HTTPConnection) -> str:
     chosen = request.session.get(SESSION_KEY)
     if chosen in LANGUAGES:
         return str(chosen)
     return from_accept_language(request.headers.get("accept-language", "")) or SOURCE_LANGUAGE
 
 
-def request_gettext(request: Request) -> Callable[[str], str]:
+def request_gettext(request: HTTPConnection) -> Callable[[str], str]:
     """`_` for Python code that builds page text (flash messages)."""
     return translations(request_language(request)).gettext
 

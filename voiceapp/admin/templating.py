@@ -6,15 +6,20 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
+from babel.dates import format_datetime
+from jinja2.runtime import Context
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from voiceapp.accounts.admins import time_zones
 from voiceapp.admin.csrf import FIELD as CSRF_FIELD
 from voiceapp.admin.csrf import csrf_token
-from voiceapp.admin.labels import ADMIN_PAGES
+from voiceapp.admin.labels import pages_for
 from voiceapp.admin.locale import LANGUAGE_NAMES, request_language, template_callables
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -36,11 +41,27 @@ def take_flashes(request: Request) -> list[str]:
     return [str(message) for message in request.session.pop(FLASH_KEY)]
 
 
-def when(moment: datetime | None) -> str:
-    """A timestamp as admins read it, in UTC so that every admin sees the same time."""
+def format_moment(moment: datetime, time_zone: str | None, language: str) -> Markup:
+    """`moment` as the admin reads it: in their time zone (UTC until they have one), in
+    the page's language, with the zone's abbreviation (or its offset where the language
+    has none, "-0600"); its long name in the tooltip and the exact instant in datetime="".
+    A zone name the database no longer knows falls back to UTC rather than failing the page.
+    """
+    zone = ZoneInfo(time_zone) if time_zone in time_zones() else UTC
+    shown = format_datetime(moment, "medium", tzinfo=zone, locale=language)
+    short = format_datetime(moment, "z", tzinfo=zone, locale=language)
+    long = format_datetime(moment, "zzzz", tzinfo=zone, locale=language)
+    instant = moment.astimezone(UTC).isoformat()
+    return Markup('<time datetime="%s" title="%s">%s %s</time>') % (instant, long, shown, short)
+
+
+@jinja2.pass_context
+def when(context: Context, moment: datetime | None) -> Markup | str:
+    """The `when` filter: a timestamp in the zone of the admin looking at the page."""
     if moment is None:
         return ""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    admin = context.get("admin_user")
+    return format_moment(moment, getattr(admin, "time_zone", None), context["language"])
 
 
 def duration(seconds: int | None) -> str:
@@ -52,13 +73,14 @@ def duration(seconds: int | None) -> str:
 
 def _page_context(request: Request) -> dict[str, Any]:
     language = request_language(request)
+    admin_user = getattr(request.state, "admin_user", None)
     return {
         "language": language,
         "languages": LANGUAGE_NAMES,
-        "admin_pages": ADMIN_PAGES,
+        "admin_pages": pages_for(admin_user),
         "csrf_field": CSRF_FIELD,
         "csrf_token": csrf_token(request),
-        "admin_user": getattr(request.state, "admin_user", None),
+        "admin_user": admin_user,
         "take_flashes": lambda: take_flashes(request),
         **template_callables(language),
     }

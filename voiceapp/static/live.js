@@ -1,23 +1,61 @@
 // Live page: fetch the rooms fragment every few seconds and swap it in, so the
 // roster stays current without reloading the page. No framework, no build step.
+//
+// The list must never look current when it is not: once the session has ended it is
+// replaced by a message and a login link, and while the server cannot be reached a
+// warning says the list may be out of date.
 "use strict";
 (function () {
   const box = document.getElementById("live-rooms");
   if (!box) return;
+  const offline = document.getElementById("live-offline");
+  const ended = document.getElementById("live-ended");
   const source = box.dataset.source;
   const every = Number(box.dataset.refreshMs) || 5000;
+  // A server that accepts the connection and never answers must not freeze the list
+  // silently either: give up on a request after a few periods.
+  const patience = Math.max(every * 2, 10000);
+
+  function sessionEnded() {
+    box.replaceChildren(ended.content.cloneNode(true));
+    box.classList.remove("stale");
+    offline.hidden = true;
+  }
+
+  function unreachable() {
+    offline.hidden = false;
+    box.classList.add("stale");
+  }
+
   async function refresh() {
+    const abort = new AbortController();
+    const timer = window.setTimeout(function () { abort.abort(); }, patience);
     try {
       const response = await fetch(source, {
         credentials: "same-origin",
-        headers: { "Accept": "text/html" },
+        cache: "no-store",
+        signal: abort.signal,
+        // Tells the server this is the page's script, not a person opening the URL:
+        // it answers 401 rather than redirecting to the login form (see live.py).
+        headers: { "Accept": "text/html", "X-Requested-With": "fetch" },
       });
-      // A redirect to the login page means the session ended: stop rather than
-      // paste the login form into the list.
-      if (response.ok && !response.redirected) box.innerHTML = await response.text();
-      else return;
+      // 401 is the answer; 403 and a redirect (to the login page, from an older server
+      // or a proxy in between) mean the same: the session is over. Stop asking.
+      if (response.status === 401 || response.status === 403 || response.redirected) {
+        sessionEnded();
+        return;
+      }
+      if (response.ok) {
+        box.innerHTML = await response.text();
+        box.classList.remove("stale");
+        offline.hidden = true;
+      } else {
+        unreachable();  // the server answers but cannot give the list (a 5xx, a proxy's 502)
+      }
     } catch (error) {
-      // The server is unreachable for now: keep the last list and try again.
+      unreachable();  // no connection, or no answer in time: try again next period
+    } finally {
+      window.clearTimeout(timer);
     }
     window.setTimeout(refresh, every);
   }
