@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 
 import aiohttp
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
@@ -34,7 +34,12 @@ _http_log.setLevel(logging.WARNING)
 
 
 class CarrierError(Exception):
-    """The carrier could not be asked, or refused: a sentence that says which."""
+    """The carrier could not be asked, or refused: a sentence that says which, and the
+    HTTP status of a refusal (None when the carrier could not be reached)."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def configured(settings: Settings) -> bool:
@@ -72,3 +77,24 @@ class CarrierApi:
                 f"({type(unreachable).__name__})"
             ) from None
         return str(call.status)
+
+    async def delete_recording(self, account_sid: str, recording_sid: str) -> bool:
+        """Delete a recording at the carrier (DELETE .../Accounts/{account}/Recordings/{sid}):
+        True once deleted, False when the carrier has no such recording (deleted already).
+        `account_sid` is the one in the recording's URL, a subaccount's included."""
+        recording = self.client.api.v2010.accounts(account_sid).recordings(recording_sid)
+        try:
+            await recording.delete_async()
+        except (TwilioRestException, TwilioServiceException) as refused:
+            if refused.status == 404:
+                return False
+            raise CarrierError(
+                f"the carrier refused to delete recording {recording_sid}: HTTP {refused.status}",
+                status=refused.status,
+            ) from None
+        except (aiohttp.ClientError, TimeoutError) as unreachable:
+            raise CarrierError(
+                f"the carrier's API at {self.client.api.base_url} could not be reached "
+                f"({type(unreachable).__name__})"
+            ) from None
+        return True

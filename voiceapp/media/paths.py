@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 from urllib.parse import quote
 
+from voiceapp.carrier.recordings import RECORDINGS_DIR
+
 MEDIA_PREFIX = "/media"
 HOLD_MUSIC = "hold/music.wav"
 GREETINGS_DIR = "greetings"
@@ -34,6 +36,8 @@ def resolve(media_dir: Path, relative: str) -> Path | None:
     a directory, a missing file, another type, or a path that would leave the directory."""
     segments = relative.split("/")
     if not all(SEGMENT.fullmatch(segment) for segment in segments):
+        return None
+    if segments[0] == RECORDINGS_DIR:  # callers' messages: heard in the admin pages only
         return None
     if Path(segments[-1]).suffix.lower() not in AUDIO_TYPES:
         return None

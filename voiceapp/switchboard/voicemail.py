@@ -7,7 +7,12 @@ from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
 
+from voiceapp.carrier import recordings
+from voiceapp.carrier.recordings import Discarded
+from voiceapp.core.errors import NotFound
+from voiceapp.core.i18n import N_
 from voiceapp.core.models import Extension, Voicemail
+from voiceapp.core.settings import Settings
 from voiceapp.switchboard.extensions import check_extension_number
 
 
@@ -55,8 +60,42 @@ async def save_message(message: Message) -> Voicemail:
 
 
 async def list_messages(extension_number: str | None = None) -> list[Voicemail]:
-    """Messages, newest first; only one extension's when `extension_number` is given."""
-    query = Voicemail.all()
+    """Messages, newest first, each with its extension (None once removed); only one
+    extension's when `extension_number` is given."""
+    query = Voicemail.all().select_related("extension")
     if extension_number is not None:
         query = query.filter(extension_number=check_extension_number(extension_number))
     return await query.order_by("-created_at", "-id")
+
+
+async def get_message(message_id: int) -> Voicemail:
+    message = await Voicemail.get_or_none(pk=message_id).select_related("extension")
+    if message is None:
+        raise NotFound(N_("there is no voicemail message %(id)s"), params={"id": message_id})
+    return message
+
+
+async def mark_heard(message_id: int) -> bool:
+    """Note that an admin heard the message, the first time only: one conditional UPDATE,
+    so two admins (or a replay and a click) at once keep the first moment. True when
+    this call marked it."""
+    marked = await Voicemail.filter(pk=message_id, heard_at__isnull=True).update(
+        heard_at=datetime.now(UTC)
+    )
+    return bool(marked)
+
+
+async def delete_message(settings: Settings, message: Voicemail) -> Discarded:
+    """Delete a message and its recording: our file, or the carrier's recording.
+
+    The rule when the carrier refuses (or cannot be reached): the message is kept and
+    RecordingUnavailable says why, so that no recording stays at the carrier with nothing
+    in voiceapp pointing to it; deleting again later finishes the job. A recording the
+    carrier no longer has, or one voiceapp cannot reach at all (no account set, a URL
+    outside the carrier's API), does not hold the message back: it is deleted, and what
+    is returned says what became of the recording.
+    """
+    audio = recordings.locate(settings, message.recording_url, message.recording_sid)
+    discarded = await recordings.discard(settings, audio)
+    await Voicemail.filter(pk=message.pk).delete()
+    return discarded

@@ -1,0 +1,106 @@
+"""End to end with no carrier: `voiceapp call --answer no-answer` leaves a voicemail
+through the emulator, and the Voicemail page in headless Chromium plays it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, expect
+
+from .browser_kit import CHROMIUM, DESKTOP, PHONE, Server, log_in, run_cli, shot
+
+ALICE_NUMBER = "+33180000201"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
+]
+
+# Play the page's first player, muted (so no user gesture is needed), and report what
+# the element knows once its metadata is in, or why it failed.
+PLAY_FIRST = """async () => {
+  const audio = document.querySelector("#messages audio");
+  audio.muted = true;
+  const loaded = new Promise((resolve) => {
+    if (audio.readyState >= 1) resolve();
+    audio.addEventListener("loadedmetadata", resolve, { once: true });
+    audio.addEventListener("error", resolve, { once: true });
+  });
+  try { await audio.play(); } catch (error) { /* the error event says why */ }
+  await loaded;
+  return {
+    readyState: audio.readyState,
+    duration: audio.duration,
+    error: audio.error ? audio.error.code : null,
+  };
+}"""
+
+
+def leave_voicemail(server: Server, seconds: int) -> None:
+    out = run_cli(
+        server.env,
+        "call",
+        "--to",
+        ALICE_NUMBER,
+        "--answer",
+        "no-answer",
+        "--message-seconds",
+        str(seconds),
+    )
+    assert f"beep; the caller leaves a {seconds} s message" in out
+
+
+async def test_a_voicemail_left_with_the_emulator_plays_in_the_page(
+    server: Server, chromium: Browser, screenshots: Path
+) -> None:
+    env = server.env
+    alice = ["--extension", "201", "--kind", "user", "--name", "Alice"]
+    run_cli(env, "extensions", "add", *alice, "--forward-to", "+33612345601")
+    run_cli(env, "numbers", "add", ALICE_NUMBER, "--extension", "201")
+    leave_voicemail(server, 3)
+
+    page = await chromium.new_page(viewport=DESKTOP, locale="en-GB")
+    await log_in(page, server)
+    await page.get_by_role("link", name="Voicemail").click()
+    message = page.locator("#messages li").first
+    await expect(message).to_contain_text("For extension 201 · Alice")
+    await expect(message.locator(".badge")).to_have_text("New")
+    await page.reload()  # showing the page fetched nothing (preload="none"): still new
+    await expect(message.locator(".badge")).to_have_text("New")
+
+    played = await page.evaluate(PLAY_FIRST)
+    assert played["error"] is None, played
+    assert played["readyState"] >= 1
+    assert played["duration"] == pytest.approx(3, abs=0.05)
+    await expect(message.locator(".badge")).to_have_count(0)  # heard, at once
+    await shot(page, screenshots, "voicemail")
+
+    # Heard for good: the server marked it when the player asked for the first byte.
+    await page.reload()
+    await expect(page.locator("#messages li").first.locator(".badge")).to_have_count(0)
+
+    # A second message whose recording vanishes after the page is shown: the player
+    # fails, and the note beside it says why (the server's sentence, not a blank player).
+    leave_voicemail(server, 2)
+    await page.reload()
+    newest = page.locator("#messages li").first
+    await expect(newest.locator(".badge")).to_have_text("New")
+    for recording in (Path(env["VOICEAPP_MEDIA_DIR"]) / "recordings").glob("*.wav"):
+        if recording.stat().st_size < 40_000:  # the 2 s one (32 kB), not the 3 s one
+            recording.unlink()
+    failed = await page.evaluate(PLAY_FIRST)
+    assert failed["error"] is not None
+    await expect(newest.locator(".audio-note")).to_contain_text(
+        "This recording is kept by the carrier, and no carrier account is set"
+    )
+
+    # On a phone the page fits the screen's width, the player included.
+    await page.set_viewport_size(PHONE)
+    await page.reload()
+    overflow = await page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0
+    await shot(page, screenshots, "voicemail-phone")
