@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 
 import httpx
+from tortoise.exceptions import OperationalError
 
 from voiceapp.commands.base import Groups
-from voiceapp.core import db
+from voiceapp.core import db, server_secrets
 from voiceapp.core.errors import InvalidInput
 from voiceapp.core.phone_numbers import to_e164
 from voiceapp.core.settings import Settings
@@ -47,12 +48,37 @@ def register(groups: Groups) -> None:
         help=f"how long the caller speaks at a voicemail beep; 0: silence "
         f"(default: {MESSAGE_SECONDS})",
     )
+    call.add_argument(
+        "--stay",
+        type=int,
+        metavar="SECONDS",
+        help="once in a conference, stay there SECONDS before hanging up (the Live page "
+        "shows the caller meanwhile); Ctrl-C hangs up sooner (default: hang up at once)",
+    )
     call.add_argument("--url", help="base URL of a running voiceapp (default: run it in-process)")
     call.set_defaults(handler=run_call)
 
 
 def echo(event: Event) -> None:
     print(event, flush=True)
+
+
+async def _kept_carrier_token(settings: Settings) -> str:
+    """With no TWILIO_AUTH_TOKEN, the token a server on this same database checks
+    webhooks with (server_secrets): the quick start's server needs nothing set by hand."""
+    how_to_sign = (
+        "set TWILIO_AUTH_TOKEN to the server's token, or run this where the server's "
+        "database is (VOICEAPP_DATABASE_URL, migrated): it keeps its token there"
+    )
+    local_file = db.sqlite_file(settings.database_url)
+    if local_file is not None and not local_file.exists():
+        # Opening it would leave an empty database file behind, here, for nothing.
+        raise InvalidInput(f"no database at {local_file}: {how_to_sign}")
+    try:
+        async with db.database(settings.database_url):
+            return await server_secrets.carrier_token()
+    except OperationalError:
+        raise InvalidInput(how_to_sign) from None
 
 
 async def run_call(args: argparse.Namespace, settings: Settings) -> int:
@@ -62,6 +88,8 @@ async def run_call(args: argparse.Namespace, settings: Settings) -> int:
             raise InvalidInput(f"--digits takes keypad keys 0-9, * and #, got {entry!r}")
     if args.message_seconds < 0:
         raise InvalidInput("--message-seconds must be 0 or more")
+    if args.stay is not None and args.stay < 0:
+        raise InvalidInput("--stay must be 0 or more seconds")
     if not args.url:
         # The app would answer an unmigrated database with the callers' apology; a
         # person at a terminal needs to hear "migrate" instead.
@@ -69,19 +97,29 @@ async def run_call(args: argparse.Namespace, settings: Settings) -> int:
     print(f"☎ calling {to} from {args.caller}")
 
     async def place(carrier: Carrier) -> EmulatedCall:
-        return await carrier.call(
+        call = await carrier.call(
             to,
             caller=args.caller,
             digits=args.digits,
+            stay=args.stay is not None,
             answer=args.answer,
             message_seconds=args.message_seconds,
         )
+        if args.stay is not None and call.status != "completed":
+            print(f"☰ staying {args.stay} s in the room (Ctrl-C hangs up)", flush=True)
+            # Ctrl-C cancels this wait; the caller still leaves the room and the carrier
+            # still sends the leave and status callbacks, so the seat is freed.
+            await call.stay(args.stay)
+        return call
 
     try:
         if args.url:
-            if not settings.auth_token:
-                raise InvalidInput("set TWILIO_AUTH_TOKEN to the server's token to sign the calls")
-            async with remote_carrier(args.url, settings.auth_token, echo=echo) as carrier:
+            token = settings.auth_token or await _kept_carrier_token(settings)
+            # On this machine, the server reads its recordings from this same media
+            # directory (VOICEAPP_MEDIA_DIR): a voicemail left here plays on its page.
+            async with remote_carrier(
+                args.url, token, echo=echo, media_dir=settings.media_dir
+            ) as carrier:
                 call = await place(carrier)
         else:
             async with in_process_carrier(settings, echo=echo) as carrier:

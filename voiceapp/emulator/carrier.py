@@ -4,32 +4,47 @@ It follows Say, Play, Pause, Gather (finishOnKey, numDigits, timeout with no ent
 Redirect, Dial/Conference (with maxParticipants enforced as the carrier does, error 16020,
 and the conference status callbacks), Dial/Number and Dial/Sip (the outcome of the ringing
 is chosen per call, then the Dial action gets DialCallStatus), Record (the caller speaks
-for a chosen number of seconds; none: nothing recorded, as a silent caller), Hangup and
-Reject. Each keypad entry given to a call is typed at the next <Gather>; when entries run
-out, the caller stays silent.
+for a chosen number of seconds, taking that time when a person is at a live keypad; none:
+nothing recorded, as a silent caller), Hangup and Reject. The caller's keypad (keypad.py)
+types at each <Gather>: entries given up front, one per <Gather> (silence once they run
+out), or keys a person presses as the call goes, with the <Gather>'s timeout, finishOnKey
+and numDigits, as the admin's Test call page does.
 Everything the caller hears and does is kept as `Event`s (events.py), printed as a
-transcript; conferences.py is the carrier's side of a conference.
+transcript and passed to `on_event` as it happens; conferences.py is the carrier's side of
+a conference.
+
+Webhooks are signed here with twilio's own RequestValidator, not voiceapp's signature
+module: the emulator sits below the HTTP layer it calls (the admin pages run it inside
+the server), and a signer of its own also checks voiceapp's check independently.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import secrets
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from contextlib import suppress
+from pathlib import Path
 from urllib.parse import urljoin
 
 import httpx
 from defusedxml import ElementTree as SafeET
+from twilio.request_validator import RequestValidator
 
-from voiceapp.emulator import far_end
+from voiceapp.emulator import far_end, recordings
 from voiceapp.emulator.conferences import ACCOUNT_SID, DEFAULT_MAX_PARTICIPANTS, Conference
 from voiceapp.emulator.events import Event
 from voiceapp.emulator.far_end import MESSAGE_SECONDS, DialOutcome
-from voiceapp.webhooks.signature import HEADER, sign
+from voiceapp.emulator.keypad import Gathering, Keypad, TypedAhead
 
 # The longest a caller's webhook sequence may run before the emulator calls it a loop.
 MAX_DOCUMENTS = 60
+SIGNATURE_HEADER = "X-Twilio-Signature"
+# How a hold event's text ends when the carrier plays it over and over (<Play loop="0">).
+LOOPED = " (looped)"
+EventListener = Callable[[Event], None]
 
 
 class Carrier:
@@ -41,13 +56,20 @@ class Carrier:
         base_url: str,
         auth_token: str,
         *,
-        echo: Callable[[Event], None] | None = None,
+        echo: EventListener | None = None,
+        media_dir: Path | None = None,
+        conferences: dict[str, Conference] | None = None,
     ) -> None:
         self.client = client
         self.base_url = base_url.rstrip("/")
         self.auth_token = auth_token
+        self._signer = RequestValidator(auth_token)
         self.echo = echo
-        self.conferences: dict[str, Conference] = {}
+        # The server's media directory: each message left at a <Record> is written there
+        # as a real WAV (recordings.py), which voiceapp plays. None: no audio, as before.
+        self.media_dir = media_dir
+        # Shared by carriers that stand for one network (the test calls of a server).
+        self.conferences: dict[str, Conference] = {} if conferences is None else conferences
         # Callbacks this carrier never delivers ("participant-join", "call-status"...): a
         # network that loses them, for tests of what voiceapp does without them.
         self.lost_callbacks: set[str] = set()
@@ -58,8 +80,32 @@ class Carrier:
 
     async def post(self, url: str, params: dict[str, str]) -> httpx.Response:
         """POST a signed webhook, as the carrier does."""
-        headers = {HEADER: sign(self.auth_token, url, params)}
+        headers = {SIGNATURE_HEADER: str(self._signer.compute_signature(url, params))}
         return await self.client.post(url, data=params, headers=headers)
+
+    def dial(
+        self,
+        to: str,
+        *,
+        caller: str = "+33612345678",
+        keypad: Keypad | None = None,
+        on_event: EventListener | None = None,
+        answer: DialOutcome = "answered",
+        message_seconds: int = MESSAGE_SECONDS,
+    ) -> EmulatedCall:
+        """A call to `to`, not started yet: `await call.run(...)` places it. `on_event`
+        hears each event as it happens; without a keypad the caller never types."""
+        return EmulatedCall(
+            self,
+            self.new_sid("CA"),
+            caller,
+            to,
+            [],
+            keypad=keypad,
+            on_event=on_event,
+            answer=answer,
+            message_seconds=message_seconds,
+        )
 
     async def call(
         self,
@@ -74,8 +120,9 @@ class Carrier:
         """Place a call to `to` and run it until it hangs up or is inside a conference.
 
         With stay=False the caller hangs up as soon as they are in a conference; with
-        stay=True they remain until `await call.hangup()`. `answer` is how any <Dial> to
-        numbers or SIP URIs ends; `message_seconds` how long the caller speaks at a <Record>.
+        stay=True they remain until `await call.hangup()` (or `call.stay(seconds)`). `answer`
+        is how any <Dial> to numbers or SIP URIs ends; `message_seconds` how long the caller
+        speaks at a <Record>.
         """
         emulated = EmulatedCall(
             self,
@@ -99,6 +146,8 @@ class EmulatedCall:
         to: str,
         entries: list[str],
         *,
+        keypad: Keypad | None = None,
+        on_event: EventListener | None = None,
         answer: DialOutcome = "answered",
         message_seconds: int = MESSAGE_SECONDS,
     ):
@@ -107,6 +156,9 @@ class EmulatedCall:
         self.caller = caller
         self.to = to
         self.entries = entries
+        # Typed ahead: the entries list itself, so that what is left of it stays visible.
+        self.keypad: Keypad = keypad if keypad is not None else TypedAhead(entries)
+        self.on_event = on_event
         self.events: list[Event] = []
         self.documents: list[tuple[str, ET.Element]] = []
         self.conference: Conference | None = None
@@ -131,11 +183,13 @@ class EmulatedCall:
 
     # ---- the call ----------------------------------------------------------------------
 
-    def _note(self, kind: str, text: str, language: str = "") -> None:
-        event = Event(kind, text, language)
+    def _note(self, kind: str, text: str, language: str = "", media: str = "") -> None:
+        event = Event(kind, text, language, media)
         self.events.append(event)
         if self.carrier.echo is not None:
             self.carrier.echo(event)
+        if self.on_event is not None:
+            self.on_event(event)
 
     def _params(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         params = {
@@ -178,7 +232,8 @@ class EmulatedCall:
         self.status = "in-progress"
         while document is not None and len(self.documents) <= MAX_DOCUMENTS:
             next_url, extra = await self._play(document)
-            if next_url is None:
+            # A person who hung up meanwhile is gone, whatever the TwiML says next.
+            if next_url is None or self.keypad.hung_up:
                 break
             if next_url == "stay":
                 if stay:
@@ -189,6 +244,22 @@ class EmulatedCall:
             if document is not None:
                 self._note("error", f"more than {MAX_DOCUMENTS} webhooks: the call loops")
         await self.hangup()
+
+    async def stay(self, seconds: float | None = None) -> None:
+        """Stay in the conference for `seconds` (None: until the keypad hangs up, which
+        TypedAhead never does), then hang up. Cancelled (Ctrl-C), it hangs up all the same."""
+        if self.status == "completed":
+            return
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        try:
+            async with asyncio.timeout(seconds):
+                await self.keypad.wait_hung_up()
+        except TimeoutError:
+            pass
+        finally:
+            self.seconds += round(loop.time() - started)
+            await self.hangup()
 
     async def _play(self, document: ET.Element) -> tuple[str | None, dict[str, str] | None]:
         """Carry out one TwiML document. Returns the next URL to fetch (None: hang up,
@@ -209,7 +280,7 @@ class EmulatedCall:
                 if dialled is not None:
                     return dialled
             elif tag == "Record":
-                recorded = self._record(verb)
+                recorded = await self._record(verb)
                 if recorded is not None:
                     return recorded
             elif tag in ("Hangup", "Reject"):
@@ -227,7 +298,7 @@ class EmulatedCall:
             self._note("say", (verb.text or "").strip(), verb.get("language", ""))
         elif verb.tag == "Play":
             url = (verb.text or "").strip()
-            self._note("play", url)
+            self._note("play", url, media=url)
             await self._fetch_audio(url)
         else:
             self._note("pause", f"{verb.get('length', '1')} s")
@@ -243,16 +314,23 @@ class EmulatedCall:
         if response.status_code != 200 or not kind.startswith("audio/"):
             self._note("error", f"cannot play {url}: HTTP {response.status_code} {kind}")
 
-    async def _gather(self, verb: ET.Element) -> tuple[str, dict[str, str]] | None:
+    async def _gather(self, verb: ET.Element) -> tuple[str | None, dict[str, str] | None] | None:
+        """Returns the action to fetch with the entry, (None, None) when the caller hung
+        up meanwhile, or None to go on with the next verb (no key pressed)."""
         for child in verb:
             await self._speak(child)
         action = self._absolute(verb.get("action") or "")
-        if not self.entries:
+        gathering = Gathering.of(verb)
+        if self.keypad.live:
+            self._note("gather", str(gathering))
+        typed = await self.keypad.entry(gathering)
+        if self.keypad.hung_up:
+            return None, None
+        if typed is None:
             self._note("silence", f"(no key pressed for {verb.get('timeout', '5')} s)")
             if verb.get("actionOnEmptyResult") == "true":
                 return action, {"Digits": ""}
             return None
-        typed = self.entries.pop(0)
         digits = typed
         finish = verb.get("finishOnKey", "#")
         if finish and finish in digits:
@@ -292,19 +370,39 @@ class EmulatedCall:
             params["DialCallSid"] = self.carrier.new_sid("CA")
         return self._absolute(action), params
 
-    def _record(self, verb: ET.Element) -> tuple[str, dict[str, str]] | None:
+    async def _record(self, verb: ET.Element) -> tuple[str | None, dict[str, str] | None] | None:
         """The caller speaks after the beep; silence records nothing, and the carrier then
-        skips the action and goes on with the next verb."""
+        skips the action and goes on with the next verb. A person at a live keypad takes
+        the message's time to say it; hanging up sooner ends it, and the carrier posts
+        what was said all the same (nobody hears the answer)."""
         seconds = far_end.message_length(self.message_seconds, verb.get("maxLength"))
         if seconds == 0:
             self._note("record", "beep; the caller says nothing: no recording")
             return None
-        self.seconds += seconds
         sid = self.carrier.new_sid("RE")
         self._note("record", f"beep; the caller leaves a {seconds} s message ({sid})")
+        if self.keypad.live:
+            seconds = await self._speaking(seconds)
+        self.seconds += seconds
+        if self.carrier.media_dir is not None:
+            recordings.write_recording(self.carrier.media_dir, sid, seconds)
         # No action: the carrier posts the recording back to the document it came from.
-        action = verb.get("action") or self.documents[-1][0]
-        return self._absolute(action), far_end.recording_params(sid, seconds, verb)
+        action = self._absolute(verb.get("action") or self.documents[-1][0])
+        params = far_end.recording_params(sid, seconds, verb)
+        if self.keypad.hung_up:
+            await self._fetch(action, params)
+            return None, None
+        return action, params
+
+    async def _speaking(self, seconds: int) -> int:
+        """Wait while the person speaks their message: `seconds`, or until they hang up.
+        How long they spoke (a second at least: the beep was heard)."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        with suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self.keypad.wait_hung_up()
+        return max(1, min(seconds, round(loop.time() - started)))
 
     async def _join(self, element: ET.Element) -> bool:
         name = (element.text or "").strip()
@@ -338,8 +436,10 @@ class EmulatedCall:
             return
         for verb in root:
             if verb.tag in ("Say", "Play"):
-                looped = " (looped)" if verb.get("loop") == "0" else ""
-                self._note("hold", (verb.text or "").strip() + looped, verb.get("language", ""))
+                looped = LOOPED if verb.get("loop") == "0" else ""
+                media = (verb.text or "").strip() if verb.tag == "Play" else ""
+                text = (verb.text or "").strip() + looped
+                self._note("hold", text, verb.get("language", ""), media)
             if verb.tag == "Play":
                 await self._fetch_audio(verb.text or "")
 

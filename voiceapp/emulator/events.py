@@ -9,17 +9,21 @@ from dataclasses import dataclass
 class Event:
     """One thing that happened on the call, as the transcript shows it."""
 
-    # say, play, pause, gather, keypad, silence, redirect, conference, full, hangup, error,
-    # lost (a callback the carrier was told to lose)
+    # say, play, pause, gather (a live keypad is listening), keypad, silence, redirect,
+    # conference, full, hold, ring, record, hangup, error, lost (a callback the carrier was
+    # told to lose)
     kind: str
     text: str
     language: str = ""
+    # The audio URL of a <Play> (kinds play and hold), as the TwiML gave it.
+    media: str = ""
 
     def __str__(self) -> str:
         marks = {
             "say": "🔊",
             "play": "▶",
             "pause": "…",
+            "gather": "⌨",
             "keypad": "☎",
             "silence": "☎",
             "conference": "☰",

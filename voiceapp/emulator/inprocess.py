@@ -6,6 +6,7 @@ import dataclasses
 import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import httpx
 
@@ -32,13 +33,24 @@ async def in_process_carrier(
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=transport, base_url=settings.public_url) as client,
     ):
-        yield Carrier(client, settings.public_url, settings.auth_token, echo=echo)
+        yield Carrier(
+            client,
+            settings.public_url,
+            settings.auth_token,
+            echo=echo,
+            media_dir=settings.media_dir,
+        )
 
 
 @asynccontextmanager
 async def remote_carrier(
-    base_url: str, auth_token: str, *, echo: Callable[[Event], None] | None = None
+    base_url: str,
+    auth_token: str,
+    *,
+    echo: Callable[[Event], None] | None = None,
+    media_dir: Path | None = None,
 ) -> AsyncIterator[Carrier]:
-    """A Carrier calling a running voiceapp server over HTTP."""
+    """A Carrier calling a running voiceapp server over HTTP; `media_dir`, the server's
+    media directory when it is on this machine, receives the recordings (Carrier)."""
     async with httpx.AsyncClient(timeout=15.0) as client:  # the carrier's own webhook timeout
-        yield Carrier(client, base_url, auth_token, echo=echo)
+        yield Carrier(client, base_url, auth_token, echo=echo, media_dir=media_dir)
