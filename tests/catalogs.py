@@ -20,6 +20,17 @@ ROOT = Path(__file__).resolve().parent.parent
 # A message as extracted: a sentence, or (singular, plural).
 MessageId = str | tuple[str, str]
 
+# Messages whose translation is rightly the English word itself, with the reason. Keep this
+# short: each entry is a place where an untranslated string could hide. Read by the
+# catalog check (test_i18n) and the check of the rendered pages (admin/test_visible_text).
+SAME_IN_TRANSLATION: dict[str, dict[str, str]] = {
+    "fr": {
+        "Destination": "the same word in French (where a number's calls go)",
+        "Pages": "the same word in French (the history's pager)",
+    },
+    "es": {},
+}
+
 
 @dataclass(frozen=True)
 class Extracted:

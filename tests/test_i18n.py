@@ -8,7 +8,7 @@ import pytest
 
 from voiceapp.core.i18n import N_plural, format_message
 
-from .catalogs import read_catalog
+from .catalogs import SAME_IN_TRANSLATION, extracted, read_catalog
 
 NAMED_PLACEHOLDER = re.compile(r"%\((\w+)\)")
 
@@ -38,6 +38,27 @@ def test_translations_keep_the_placeholders_of_their_english(language: str) -> N
         if not matches:
             wrong.append(english[0])
     assert wrong == []
+
+
+@pytest.mark.parametrize("language", ["fr", "es"])
+def test_no_translation_is_the_english_copied(language: str) -> None:
+    """An entry whose msgstr is its msgid passes every catalog check (present, not fuzzy,
+    not empty) and still shows English. (test_ivr_prompts checks that every extracted
+    message has an entry, neither fuzzy nor empty.)"""
+    catalog = read_catalog(language)
+    copied = set()
+    for found in extracted():
+        english = found.message if isinstance(found.message, tuple) else (found.message,)
+        entry = catalog.get(english[0])
+        words = re.sub(r"%\(\w+\)[sd]", "", english[0])
+        if entry is None or not re.search(r"[^\W\d_]", words):
+            continue  # "%(field)s: %(error)s" has no word to translate
+        if english[0] in SAME_IN_TRANSLATION[language]:
+            continue
+        forms = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+        if set(forms) & set(english):
+            copied.add(english[0])
+    assert sorted(copied) == []
 
 
 def test_format_message_picks_the_plural_form_in_each_language() -> None:

@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,12 +85,17 @@ def server_env(folder: Path, port: int, *, configured: bool = True) -> dict[str,
 
 @contextmanager
 def running_server(
-    folder: Path, *, configured: bool = True, with_admin: bool = True
+    folder: Path,
+    *,
+    configured: bool = True,
+    with_admin: bool = True,
+    settings: Mapping[str, str] | None = None,
 ) -> Iterator[Server]:
-    """`voiceapp serve` (uvicorn) on a free port and a fresh, migrated SQLite file."""
+    """`voiceapp serve` (uvicorn) on a free port and a fresh, migrated SQLite file, with
+    `settings` added to its environment."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = server_env(folder, port, configured=configured)
+    env = {**server_env(folder, port, configured=configured), **(settings or {})}
     run_cli(env, "migrate")
     if with_admin:
         run_cli(env, "admin", "create-user", USERNAME, "--password-stdin", stdin=PASSWORD + "\n")

@@ -130,7 +130,8 @@ def field_value(page: str, field_id: str) -> str | None:
 
 
 def banner(page: str) -> str:
-    found = re.search(r'<p class="error banner" role="alert">([^<]*)</p>', page)
+    """The error that belongs to no field, as the error summary at the top lists it."""
+    found = re.search(r'<li class="error-general">([^<]*)</li>', page)
     return html.unescape(found.group(1)) if found else ""
 
 

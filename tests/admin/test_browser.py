@@ -74,6 +74,7 @@ async def test_office_manager_sets_up_a_room_and_a_caller_joins_it(
     await add_number.get_by_label("Language").select_option("fr")
     await add_number.get_by_role("button", name="Add the number").click()
     row = page.locator(f'li[data-number="{FR_NUMBER}"]')
+    await row.get_by_text("Edit").click()  # each number's form opens on demand
     await row.get_by_label("Destination").select_option(label="800 · Conference server")
     await row.get_by_role("button", name="Save").click()
     await expect(page.get_by_role("status")).to_have_text(f"{FR_NUMBER} now reaches extension 800.")
