@@ -272,3 +272,7 @@ def rendered_media(tmp_path_factory: pytest.TempPathFactory) -> Path:
     jobs = [*prompt_jobs(load_settings({})), hold_music.job()]
     asyncio.run(render(jobs, media_dir))
     return media_dir
+
+
+# The SMTP server of the mail tests (tests/mail_server.py), for every test module.
+from tests.mail_server import mail_server, smtp_certificate  # noqa: E402, F401

@@ -1,4 +1,5 @@
-"""The server's periodic upkeep: seats whose hang-up was lost, seat counters, old rows.
+"""The server's periodic upkeep: seats whose hang-up was lost, seat counters, old rows,
+meeting reminders.
 
 It runs in every worker: once before the worker serves (without the carrier's checks,
 which could keep it waiting for a slow API), then every VOICEAPP_HOUSEKEEPING_SECONDS,
@@ -22,6 +23,7 @@ from voiceapp.conferencing import seat_counts, seat_upkeep
 from voiceapp.core import attempt_limits
 from voiceapp.core.models import HousekeepingRound
 from voiceapp.core.settings import Settings
+from voiceapp.scheduling import reminders
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,8 @@ def steps(settings: Settings, carrier: rest.CarrierApi | None) -> list[Step]:
             )
         )
     found.append(("old PIN and login tries", lambda: attempt_limits.prune_expired(settings)))
+    # Each reminder is keyed in the outbox: every worker may run this, each goes out once.
+    found.append(("meeting reminders", lambda: reminders.queue_due(settings.mail_from)))
     return found
 
 

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import cache
+from typing import Any
+from zoneinfo import available_timezones
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -24,6 +27,9 @@ from voiceapp.core.models import AdminUser
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9._@-]{1,64}")
 PASSWORD_MIN = 10
 PASSWORD_MAX = 1024  # argon2 takes any length; a cap stops megabyte "passwords" eating CPU.
+# Entries of the zone database that are not places: the host's own zone under a name that
+# means something else on every machine, and tzdata's placeholder for "not set".
+_NOT_TIME_ZONES = frozenset({"localtime", "Factory", "posixrules"})
 
 # argon2-cffi's defaults are RFC 9106's low-memory profile, with type argon2id.
 _hasher = PasswordHasher()
@@ -103,13 +109,24 @@ async def require_admin(username: str) -> str:
     return name
 
 
-async def create_admin(username: str, password: str) -> AdminUser:
+async def hash_password(password: str) -> str:
+    """The argon2id hash of `password`, made off the event loop (tens of milliseconds)."""
+    return await asyncio.to_thread(_hasher.hash, password)
+
+
+async def create_admin(
+    username: str, password: str, *, columns: Mapping[str, Any] | None = None
+) -> AdminUser:
+    """A new account. `columns`: its other details (role, e-mail...), checked already by
+    profiles.checked_columns; without them, an admin with the defaults."""
     secret = check_password(password)
     # Looked up before hashing, which takes tens of milliseconds, to fail fast.
     name = await require_free_username(username)
-    password_hash = await asyncio.to_thread(_hasher.hash, secret)
+    password_hash = await hash_password(secret)
     try:
-        return await AdminUser.create(username=name, password_hash=password_hash)
+        return await AdminUser.create(
+            username=name, password_hash=password_hash, **dict(columns or {})
+        )
     except IntegrityError:  # created concurrently by another process
         raise _taken(name) from None
 
@@ -165,3 +182,35 @@ async def end_sessions(user_id: int, session_epoch: int) -> None:
     await AdminUser.filter(id=user_id, session_epoch=session_epoch).update(
         session_epoch=F("session_epoch") + 1
     )
+
+
+@cache
+def time_zones() -> frozenset[str]:
+    """Every IANA time zone name this machine knows (tzdata), old aliases included: a
+    browser may report "Asia/Calcutta" as well as "Asia/Kolkata"."""
+    return frozenset(available_timezones() - _NOT_TIME_ZONES)
+
+
+def check_time_zone(raw: str, *, field: str = "time_zone") -> str:
+    name = raw.strip()
+    if name not in time_zones():
+        raise InvalidInput(
+            # Translators: %(zone)s is what was typed or sent, in quotes.
+            N_("%(zone)s is not a time zone name; choose one from the list, e.g. Europe/Paris"),
+            params={"zone": repr(name[:64])},
+            field=field,
+        )
+    return name
+
+
+async def set_time_zone(user_id: int, time_zone: str, *, only_if_unset: bool = False) -> bool:
+    """Show times to the admin `user_id` in `time_zone` (an IANA name, checked here).
+    With `only_if_unset`, a zone the admin already has is kept: what a browser detects
+    never overrides a choice. True if the zone was set."""
+    name = check_time_zone(time_zone)
+    admin = AdminUser.filter(id=user_id)
+    if only_if_unset:
+        admin = admin.filter(time_zone__isnull=True)
+    # This column only: a whole-row save would write back a session generation read
+    # earlier over a logout made meanwhile.
+    return await admin.update(time_zone=name) > 0

@@ -1,8 +1,10 @@
 """The admin web pages under /admin/: conferences, numbers, extensions, live rooms, calls,
-voicemail.
+voicemail, accounts, the outbox; and every account's own: meetings (Invite & Schedule,
+upcoming, past), contacts, groups, its Account page.
 
 HTTP only: each handler parses the form, calls the domain module that holds the rule
-(conferencing, switchboard, accounts, history), and renders a template.
+(conferencing, switchboard, accounts, contacts, scheduling, mail, history), and renders
+a template.
 """
 
 from __future__ import annotations
@@ -10,65 +12,78 @@ from __future__ import annotations
 from pathlib import Path
 
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import FileResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from voiceapp.admin import conferences, extensions, live, numbers, session_routes, voicemail
-from voiceapp.core.settings import Settings
+from voiceapp.admin import (
+    account,
+    account_admin,
+    conferences,
+    contact_groups,
+    contacts,
+    error_pages,
+    extensions,
+    live,
+    meeting_pages,
+    numbers,
+    outbox,
+    schedule,
+    session_routes,
+    setup,
+    test_call,
+    voicemail,
+)
+from voiceapp.admin.sessions import AdminSessions
 from voiceapp.web.security_headers import SecurityHeaders
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
-SESSION_COOKIE = "voiceapp_admin"
-# How long a login lasts. The cookie is signed with a timestamp, so an old one stops
-# working even if a browser keeps it.
-SESSION_SECONDS = 12 * 60 * 60
+# The pages' icon (base.html links to it).
+ICON = STATIC_DIR / "favicon.svg"
 
 
-async def _disabled(request: Request) -> Response:
-    return PlainTextResponse(
-        "The admin pages are off: set VOICEAPP_SECRET_KEY (at least 32 random characters) "
-        "and restart voiceapp.",
-        status_code=503,
-    )
+async def _favicon(request: Request) -> FileResponse:
+    # A day in the browser's cache: it asks on every page otherwise.
+    headers = {"Cache-Control": "public, max-age=86400"}
+    return FileResponse(ICON, media_type="image/svg+xml", headers=headers)
 
 
-def mount(settings: Settings) -> Mount:
-    """The /admin mount for the app. Without a secret key to sign sessions with, every
-    admin URL says how to turn the pages on: a key made up here would differ between
-    workers and change at each restart, and a built-in one would let anyone forge a login.
-    """
-    if not settings.secret_key:
-        return Mount(
-            "/admin",
-            routes=[Route("/{path:path}", _disabled, methods=["GET", "HEAD", "POST"])],
-            middleware=[Middleware(SecurityHeaders)],
-            name="admin",
-        )
+def favicon_route() -> Route:
+    """/favicon.ico at the app's root, which browsers ask for whatever a page links to
+    (a JSON answer, a plain error page): the pages' icon, rather than a 404 logged in
+    every browser console."""
+    return Route("/favicon.ico", _favicon, methods=["GET"], name="favicon")
+
+
+def mount() -> Mount:
+    """The /admin mount for the app. Sessions are signed with the key the app resolves
+    at startup (VOICEAPP_SECRET_KEY, or the one the server made and keeps)."""
     return Mount(
         "/admin",
         routes=[
             *session_routes.routes,
+            *setup.routes,
             *conferences.routes,
             *numbers.routes,
             *extensions.routes,
             *live.routes,
             *voicemail.routes,
+            *test_call.routes,
+            *account.routes,
+            *account_admin.routes,
+            *contacts.routes,
+            *contact_groups.routes,
+            *schedule.routes,
+            *meeting_pages.routes,
+            *outbox.routes,
             Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         middleware=[
             Middleware(SecurityHeaders),
-            Middleware(
-                SessionMiddleware,
-                secret_key=settings.secret_key,
-                session_cookie=SESSION_COOKIE,
-                max_age=SESSION_SECONDS,
-                path="/admin",
-                same_site="lax",
-                https_only=settings.public_url.startswith("https://"),
-            ),
+            Middleware(AdminSessions),
+            # Last, so that its pages have the session (language) and the headers above.
+            error_pages.middleware(),
         ],
         name="admin",
     )

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from voiceapp.commands import admin, call, extensions, prompts, provisioning, server
+from voiceapp.commands import (
+    admin,
+    call,
+    contacts,
+    extensions,
+    outbox,
+    prompts,
+    provisioning,
+    schedule,
+    server,
+)
 from voiceapp.commands.base import Groups
 
 Register = Callable[[Groups], None]
@@ -16,4 +26,7 @@ COMMAND_GROUPS: list[Register] = [
     call.register,
     prompts.register,
     admin.register,
+    outbox.register,
+    contacts.register,
+    schedule.register,
 ]

@@ -214,7 +214,16 @@ class Voicemail(Model):
         table = "voicemail"
 
 
+class AccountRole(StrEnum):
+    # Everything: rooms, numbers, extensions, accounts, everyone's meetings.
+    ADMIN = "admin"
+    # Schedules meetings and keeps contacts and groups; sees only their own meetings.
+    ORGANIZER = "organizer"
+
+
 class AdminUser(Model):
+    """An account of the web pages (and of the calendar feed): an admin or an organizer."""
+
     id = fields.IntField(primary_key=True)
     username = fields.CharField(max_length=64, unique=True)
     password_hash = fields.CharField(max_length=255)
@@ -228,6 +237,17 @@ class AdminUser(Model):
     # The IANA zone this admin reads times in ("Europe/Paris"): detected by the browser at
     # login, changeable on the Account page. None until then: times show in UTC.
     time_zone = fields.CharField(max_length=64, null=True)
+    # db_default: the accounts made before roles existed are admins, as they were.
+    role = fields.CharEnumField(
+        AccountRole, max_length=10, default=AccountRole.ADMIN, db_default="admin"
+    )
+    # How invitations name the organizer, and where replies and confirmations go.
+    display_name = fields.CharField(max_length=100, default="", db_default="")
+    email = fields.CharField(max_length=320, null=True)
+    # The language of this account's pages and mail: en, fr or es.
+    language = fields.CharField(max_length=2, default="en", db_default="en")
+    # SHA-256 of the secret in this account's calendar feed URL; None: no feed yet.
+    calendar_token_hash = fields.CharField(max_length=64, null=True, unique=True)
 
     class Meta:
         table = "admin_user"
@@ -275,3 +295,219 @@ class ServerSecret(Model):
 
     class Meta:
         table = "server_secret"
+
+
+class OutboxState(StrEnum):
+    # Waiting to be sent: new, or back after a failure that may pass (server down, 4xx).
+    PENDING = "pending"
+    # Claimed by one sender, which is talking to the SMTP server now.
+    SENDING = "sending"
+    SENT = "sent"
+    # Given up: the SMTP server refused it for good (5xx), or too many tries.
+    FAILED = "failed"
+
+
+class OutboxMessage(Model):
+    """One e-mail to send, written in the same transaction as the change that causes it.
+
+    The sender claims a row by a conditional UPDATE (SKIP LOCKED on PostgreSQL), so each
+    message goes out once whatever the number of workers.
+    """
+
+    id = fields.IntField(primary_key=True)
+    recipient = fields.CharField(max_length=320)
+    subject = fields.CharField(max_length=500)
+    # The whole message as it goes on the wire (RFC 5322, headers and MIME parts).
+    message = fields.TextField()
+    state = fields.CharEnumField(OutboxState, max_length=10, default=OutboxState.PENDING)
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField(db_index=True)
+    last_error = fields.CharField(max_length=500, default="")
+    claimed_at = fields.DatetimeField(null=True)
+    sent_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    # Messages that must exist once only (a reminder per invitee and occurrence) carry a
+    # key: the unique index turns a second insert, from any worker, into a no-op.
+    dedupe_key = fields.CharField(max_length=200, null=True, unique=True)
+
+    class Meta:
+        table = "outbox_message"
+        indexes = (("state", "next_attempt_at"),)
+
+
+class Contact(Model):
+    """Someone an account invites: kept per account, never shared between accounts."""
+
+    id = fields.IntField(primary_key=True)
+    owner: fields.ForeignKeyRelation[AdminUser] = fields.ForeignKeyField(
+        "voiceapp.AdminUser", related_name="contacts", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=100)
+    email = fields.CharField(max_length=320)
+    # The language of their invitations: en, fr or es.
+    language = fields.CharField(max_length=2)
+    phone = fields.CharField(max_length=32, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "contact"
+        unique_together = (("owner", "email"),)
+
+
+class ContactGroup(Model):
+    """A named set of one account's contacts, invited as a whole."""
+
+    id = fields.IntField(primary_key=True)
+    owner: fields.ForeignKeyRelation[AdminUser] = fields.ForeignKeyField(
+        "voiceapp.AdminUser", related_name="contact_groups", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=100)
+    members: fields.ManyToManyRelation[Contact] = fields.ManyToManyField(
+        "voiceapp.Contact", related_name="groups", through="contact_group_member"
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "contact_group"
+        unique_together = (("owner", "name"),)
+
+
+class MeetingStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class Repeat(StrEnum):
+    # Only what Outlook can show: daily, weekly on chosen days, monthly on one day.
+    NONE = "none"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+
+
+class Meeting(Model):
+    """A conference booked ahead: one event, or a series, in one room."""
+
+    id = fields.IntField(primary_key=True)
+    # The iCalendar UID: the same in every invitation and update of this meeting.
+    uid = fields.CharField(max_length=100, unique=True)
+    # Raised on every change of time, duration, repeat or status (iCalendar SEQUENCE).
+    sequence = fields.IntField(default=0)
+    organizer: fields.ForeignKeyRelation[AdminUser] = fields.ForeignKeyField(
+        "voiceapp.AdminUser", related_name="meetings", on_delete=fields.CASCADE
+    )
+    room: fields.ForeignKeyNullableRelation[Room] = fields.ForeignKeyField(
+        "voiceapp.Room", related_name="meetings", null=True, on_delete=fields.SET_NULL
+    )
+    # Kept as text so a past meeting still says where it was after the room is gone.
+    room_name = fields.CharField(max_length=100)
+    conference_id = fields.CharField(max_length=12)
+    organizer_name = fields.CharField(max_length=100)
+    subject = fields.CharField(max_length=200)
+    details = fields.TextField()
+    # The wall-clock start in its zone ("2026-12-07 10:00", Europe/Paris): a series keeps
+    # this local time across daylight-saving changes. starts_at is the first one in UTC.
+    time_zone = fields.CharField(max_length=64)
+    local_start = fields.CharField(max_length=16)
+    starts_at = fields.DatetimeField(db_index=True)
+    duration_minutes = fields.IntField()
+    repeat = fields.CharEnumField(Repeat, max_length=10, default=Repeat.NONE)
+    # Weekly: the days, as iCalendar writes them ("MO,TH"). Monthly: the day of the month.
+    repeat_weekdays = fields.CharField(max_length=32, default="")
+    repeat_month_day = fields.IntField(null=True)
+    repeat_count = fields.IntField(null=True)
+    repeat_until = fields.DateField(null=True)
+    # Minutes before each occurrence that invitees get a reminder; None: no reminder.
+    reminder_minutes = fields.IntField(null=True)
+    status = fields.CharEnumField(MeetingStatus, max_length=10, default=MeetingStatus.SCHEDULED)
+    # When the last occurrence ends: a meeting moves to "Past" after it.
+    ends_at = fields.DatetimeField(db_index=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "meeting"
+
+
+class Occurrence(Model):
+    """One sitting of a meeting, in UTC: what the overlap rule and the reminders read."""
+
+    id = fields.IntField(primary_key=True)
+    meeting: fields.ForeignKeyRelation[Meeting] = fields.ForeignKeyField(
+        "voiceapp.Meeting", related_name="occurrences", on_delete=fields.CASCADE
+    )
+    room: fields.ForeignKeyNullableRelation[Room] = fields.ForeignKeyField(
+        "voiceapp.Room", related_name="occurrences", null=True, on_delete=fields.SET_NULL
+    )
+    starts_at = fields.DatetimeField()
+    ends_at = fields.DatetimeField()
+
+    class Meta:
+        table = "occurrence"
+        indexes = (("room_id", "starts_at"), ("starts_at",))
+
+
+class Invitee(Model):
+    """Someone invited to a meeting. removed_at is set when they are uninvited."""
+
+    id = fields.IntField(primary_key=True)
+    meeting: fields.ForeignKeyRelation[Meeting] = fields.ForeignKeyField(
+        "voiceapp.Meeting", related_name="invitees", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=100)
+    email = fields.CharField(max_length=320)
+    # The language of their mail: the contact's, else the organizer's.
+    language = fields.CharField(max_length=2)
+    contact: fields.ForeignKeyNullableRelation[Contact] = fields.ForeignKeyField(
+        "voiceapp.Contact", related_name="invitations", null=True, on_delete=fields.SET_NULL
+    )
+    invited_at = fields.DatetimeField(auto_now_add=True)
+    removed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "invitee"
+        unique_together = (("meeting", "email"),)
+
+
+class MailingKind(StrEnum):
+    """The change a mailing tells people about."""
+
+    BOOKED = "booked"
+    UPDATED = "updated"
+    CANCELLED = "cancelled"
+    # One invitee asked for the invitation again (nothing changed).
+    RESENT = "resent"
+
+
+class Mailing(Model):
+    """The mail one change of a meeting causes, made into outbox messages after it.
+
+    Written in the change's transaction as one row instead of one outbox message per
+    person, so the web request stays quick: the sender turns it into outbox messages
+    right after the commit (scheduling.mailing_expansion).
+
+    `payload` is a JSON snapshot of everything the messages are made from (the meeting
+    before and after, its dial-in, who gets what, the sender and the moment), so the
+    messages say what was true at the change however late they are made.
+    """
+
+    id = fields.IntField(primary_key=True)
+    kind = fields.CharEnumField(MailingKind, max_length=16)
+    # Kept (as None) if the meeting is deleted: the mail about it still goes out.
+    meeting: fields.ForeignKeyNullableRelation[Meeting] = fields.ForeignKeyField(
+        "voiceapp.Meeting", related_name="mailings", null=True, on_delete=fields.SET_NULL
+    )
+    payload = fields.TextField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+    # Not before this (later after a failed expansion).
+    next_attempt_at = fields.DatetimeField()
+    # Taken by one sender, building its messages now (an expired claim is taken again).
+    claimed_at = fields.DatetimeField(null=True)
+    attempts = fields.IntField(default=0)
+    last_error = fields.CharField(max_length=500, default="")
+    # When its messages were written to the outbox, in the same transaction as this.
+    expanded_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "mailing"
+        indexes = (("expanded_at", "next_attempt_at"),)

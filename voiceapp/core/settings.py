@@ -5,10 +5,13 @@ Names and defaults here are part of the public contract (see README's settings t
 
 from __future__ import annotations
 
+import ipaddress
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from email.utils import getaddresses
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
 
 from voiceapp.core.say_locales import language_of, parse_locale
 
@@ -59,6 +62,94 @@ def _say_voices(env: dict[str, str]) -> dict[str, str]:
     return voices
 
 
+# VOICEAPP_SMTP_URL's schemes and the port each uses when the URL names none.
+SMTP_DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    """Where e-mail goes (VOICEAPP_SMTP_URL). smtp:// upgrades with STARTTLS when the
+    server offers it; smtps:// speaks TLS from the first byte."""
+
+    host: str
+    port: int
+    implicit_tls: bool
+    username: str = ""
+    # Never shown: repr leaves it out, `shown` puts *** in its place.
+    password: str = field(default="", repr=False)
+
+    @property
+    def shown(self) -> str:
+        """The URL as logs, errors and pages may show it: without the password."""
+        scheme = "smtps" if self.implicit_tls else "smtp"
+        login = quote(self.username, safe="") + (":***" if self.password else "")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{scheme}://{login + '@' if self.username else ''}{host}:{self.port}"
+
+
+def redacted_url(raw: str) -> str:
+    """A URL as typed, with everything between its user name and its host hidden: said
+    in an error, even a URL that does not parse must not show its password."""
+    scheme, separator, rest = raw.partition("://")
+    login, at, host = rest.rpartition("@")
+    if not (separator and at):
+        return raw
+    return f"{scheme}://{login.split(':', 1)[0]}:***@{host}"
+
+
+def _smtp_server(env: dict[str, str]) -> SmtpServer | None:
+    """VOICEAPP_SMTP_URL: smtp://user:pass@host:587, smtps://user:pass@host:465 or
+    smtp://host:25; user and password percent-encoded. Unset: no e-mail goes out."""
+    raw = env.get("VOICEAPP_SMTP_URL", "").strip()
+    if not raw:
+        return None
+
+    def invalid(why: str) -> SettingsError:
+        return SettingsError(f"VOICEAPP_SMTP_URL {why}, got {redacted_url(raw)!r}")
+
+    parts = urlsplit(raw)
+    if parts.scheme not in SMTP_DEFAULT_PORTS:
+        raise invalid("must start with smtp:// or smtps://")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        # Most often a password with a / ? or # in it, which must be percent-encoded.
+        raise invalid("must be scheme://user:password@host:port (percent-encode / ? # @)")
+    try:
+        port = parts.port or SMTP_DEFAULT_PORTS[parts.scheme]
+    except ValueError:
+        raise invalid("has a port that is not a number from 1 to 65535") from None
+    if not parts.hostname:
+        raise invalid("names no server (smtp://user:password@host:587)")
+    return SmtpServer(
+        host=parts.hostname,
+        port=port,
+        implicit_tls=parts.scheme == "smtps",
+        username=unquote(parts.username or ""),
+        password=unquote(parts.password or ""),
+    )
+
+
+def _mail_from(env: dict[str, str], public_url: str) -> str:
+    """VOICEAPP_MAIL_FROM: an address, optionally with a name ("Bridge <a@example.com>").
+    By default voiceapp@ the host of VOICEAPP_PUBLIC_URL (localhost for an IP address)."""
+    raw = env.get("VOICEAPP_MAIL_FROM", "").strip()
+    if not raw:
+        host = urlsplit(public_url).hostname or "localhost"
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            return f"voiceapp@{host}"
+        return "voiceapp@localhost"
+    found = getaddresses([raw])
+    address = found[0][1] if len(found) == 1 else ""
+    local, _, domain = address.rpartition("@")
+    if not (local and domain) or any(c.isspace() or c in "<>,;" for c in address):
+        raise SettingsError(
+            "VOICEAPP_MAIL_FROM must be an e-mail address, optionally with a name "
+            f'("Conference bridge <voiceapp@example.com>"), got {raw!r}'
+        )
+    return raw
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -105,6 +196,10 @@ class Settings:
     # The longest a voice webhook may take before the caller hears the apology: under the
     # carrier's own 15 s, after which it plays a generic error.
     webhook_deadline_seconds: float = 10.0
+    # The SMTP server e-mail goes through; None: mail waits in the outbox (see mail/).
+    smtp: SmtpServer | None = None
+    # The From of every message voiceapp sends, and its envelope sender.
+    mail_from: str = "voiceapp@localhost"
 
     @property
     def seat_overdue_seconds(self) -> int:
@@ -177,6 +272,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         body_timeout_seconds=_int(env, "VOICEAPP_BODY_TIMEOUT", 10, 1, 300),
         shutdown_timeout_seconds=_int(env, "VOICEAPP_SHUTDOWN_TIMEOUT", 5, 1, 60),
         webhook_deadline_seconds=_int(env, "VOICEAPP_WEBHOOK_DEADLINE", 10, 1, 14),
+        smtp=_smtp_server(env),
+        mail_from=_mail_from(env, public_url),
     )
 
 

@@ -34,6 +34,11 @@ WEBHOOK_MAX_BYTES = 64 * 1024
 # upload`, not through a page): the longest, an extension's member list, is a few KB.
 ADMIN_MAX_BYTES = 256 * 1024
 ADMIN_PREFIX = "/admin"
+# The one admin upload: a file of contacts. The import takes files up to 1 MiB and says
+# so, in the page's language, for one a little larger; the room above that is for the
+# form's other fields and the multipart framing.
+CONTACTS_IMPORT_PATH = ADMIN_PREFIX + "/contacts/import"
+CONTACTS_IMPORT_MAX_BYTES = 2 * 1024 * 1024
 # Seconds the rest of a refused body is read (and dropped) after the 413 is sent, before
 # the connection is closed. Closing a socket with unread data makes the kernel reset the
 # connection, and a client still sending (most send the whole body before reading) then
@@ -43,6 +48,8 @@ LINGER_SECONDS = 2.0
 
 def max_body_bytes(path: str) -> int:
     """The largest body a request to `path` may send."""
+    if path == CONTACTS_IMPORT_PATH:
+        return CONTACTS_IMPORT_MAX_BYTES
     if path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"):
         return ADMIN_MAX_BYTES
     return WEBHOOK_MAX_BYTES

@@ -1,0 +1,188 @@
+"""The meetings an account sees: Upcoming (/admin/meetings) and Past (/admin/meetings/past);
+cancelling one (after a confirmation page) and sending one invitee the invitation again.
+
+An organizer sees and acts on their own meetings, an admin on everyone's
+(scheduling.meeting_lists and meetings decide; another organizer's meeting is "not
+found"). Times are shown in the viewer's zone (the `when` filter), with the meeting's own
+wall-clock time beside them when the meeting was booked in another zone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from voiceapp.admin.actions import FormPost
+from voiceapp.admin.auth import requires_login
+from voiceapp.admin.forms import FormState, field_text
+from voiceapp.admin.http import settings_of
+from voiceapp.admin.locale import request_gettext, request_language
+from voiceapp.admin.templating import format_moment, render
+from voiceapp.core.errors import VoiceappError
+from voiceapp.core.models import AccountRole, AdminUser, Meeting, MeetingStatus
+from voiceapp.scheduling import meeting_lists, meeting_rows, meetings
+from voiceapp.scheduling.meeting_lists import Listed
+from voiceapp.scheduling.wording import duration_text, repeat_text
+
+PAGE = "admin:meetings"
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One meeting as a list shows it, its texts in the page's language."""
+
+    item: Listed
+    own_time: str  # its start in its own zone, when that is not the viewer's; else ""
+    duration: str
+    repeat: str  # "" for a single meeting
+    cancelled: bool
+
+    @property
+    def meeting(self) -> Meeting:
+        return self.item.meeting
+
+
+def _viewer(request: Request) -> AdminUser:
+    viewer: AdminUser = request.state.admin_user
+    return viewer
+
+
+def shown(item: Listed, viewer: AdminUser, language: str) -> Shown:
+    meeting = item.meeting
+    rule = meeting_rows.repeat_rule(
+        meeting.repeat,
+        meeting.repeat_weekdays,
+        meeting.repeat_month_day,
+        meeting.repeat_count,
+        meeting.repeat_until,
+    )
+    own = ""
+    if meeting.time_zone != (viewer.time_zone or "UTC"):
+        own = format_moment(item.sitting_starts_at, meeting.time_zone, language)
+    return Shown(
+        item=item,
+        own_time=own,
+        duration=duration_text(timedelta(minutes=meeting.duration_minutes), language),
+        repeat=repeat_text(rule, language) if rule else "",
+        cancelled=meeting.status is MeetingStatus.CANCELLED,
+    )
+
+
+async def _upcoming_page(request: Request, resend_form: FormState | None = None) -> Response:
+    viewer = _viewer(request)
+    language = request_language(request)
+    listed = await meeting_lists.upcoming(viewer)
+    return render(
+        request,
+        "admin/meetings.html",
+        {
+            "meetings": [shown(item, viewer, language) for item in listed],
+            "everyone": viewer.role is AccountRole.ADMIN,
+            "resend_form": resend_form or FormState(),
+        },
+    )
+
+
+@requires_login
+async def upcoming_page(request: Request) -> Response:
+    return await _upcoming_page(request)
+
+
+@requires_login
+async def past_page(request: Request) -> Response:
+    viewer = _viewer(request)
+    language = request_language(request)
+    listed = await meeting_lists.past(viewer)
+    return render(
+        request,
+        "admin/meetings_past.html",
+        {
+            "meetings": [shown(item, viewer, language) for item in listed],
+            "everyone": viewer.role is AccountRole.ADMIN,
+        },
+    )
+
+
+async def find(request: Request) -> Meeting:
+    """The meeting in the URL if the viewer may act on it; 404 otherwise."""
+    try:
+        return await meetings.get_meeting(request.path_params["meeting_id"], actor=_viewer(request))
+    except VoiceappError:
+        raise HTTPException(404) from None
+
+
+# ---- sending the invitation again ------------------------------------------------------
+
+
+async def _resend(request: Request, form: FormData) -> str:
+    meeting = await find(request)
+    invitee = await meetings.resend_invitation(
+        meeting.pk,
+        field_text(form, "email"),
+        sender=settings_of(request).mail_from,
+        actor=_viewer(request),
+    )
+    _ = request_gettext(request)
+    return _("The invitation to %(subject)s is on its way to %(email)s again.") % {
+        "subject": meeting.subject,
+        "email": invitee.email,
+    }
+
+
+async def _show_resend(request: Request, state: FormState) -> Response:
+    return await _upcoming_page(request, state)
+
+
+# ---- cancelling ------------------------------------------------------------------------
+
+
+async def _cancel_page(request: Request, state: FormState) -> Response:
+    meeting = await find(request)
+    invitees = await meetings.active_invitees(meeting.pk)
+    viewer = _viewer(request)
+    listed = Listed(meeting, meeting.starts_at, meeting.ends_at, tuple(invitees))
+    return render(
+        request,
+        "admin/meeting_cancel.html",
+        {
+            "shown": shown(listed, viewer, request_language(request)),
+            "invitees": invitees,
+            "form": state,
+        },
+    )
+
+
+@requires_login
+async def cancel_page(request: Request) -> Response:
+    return await _cancel_page(request, FormState())
+
+
+async def _cancel(request: Request, form: FormData) -> str:
+    meeting = await find(request)
+    cancelled = await meetings.cancel_meeting(
+        meeting.pk, sender=settings_of(request).mail_from, actor=_viewer(request)
+    )
+    _ = request_gettext(request)
+    return _("%(subject)s is cancelled; its invitees are told by e-mail.") % {
+        "subject": cancelled.subject
+    }
+
+
+MEETING = "/meetings/{meeting_id:int}"
+routes = [
+    Route("/meetings", upcoming_page, methods=["GET"], name="meetings"),
+    Route("/meetings/past", past_page, methods=["GET"], name="meetings_past"),
+    Route(MEETING + "/cancel", cancel_page, methods=["GET"], name="meeting_cancel"),
+    FormPost(_cancel, _cancel_page, (), PAGE).route(
+        MEETING + "/cancel", "meeting_cancel_submit", guard=requires_login
+    ),
+    FormPost(_resend, _show_resend, (), PAGE).route(
+        MEETING + "/resend", "meeting_resend", guard=requires_login
+    ),
+]

@@ -1,0 +1,45 @@
+"""Mail made after its change: work a transaction recorded (a meeting's mailing, one row
+for 200 invitations) that becomes outbox messages once it has committed.
+
+A producer makes the messages of whatever is due and writes them to the outbox; it must
+be safe to run in several workers at once (each message once: dedupe keys). The sender
+runs every producer before it looks at the outbox (sender.deliver_due), so what they
+write goes out in the same round, and the loop runs them even without SMTP, so the
+Outbox page shows what waits. Areas above mail register theirs at import
+(voiceapp.scheduling.mailing_expansion): mail cannot import them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from voiceapp.core.db import is_connection_lost
+
+log = logging.getLogger(__name__)
+
+# Given the time, writes what is due to the outbox; returns how many messages it wrote.
+Producer = Callable[[datetime], Awaitable[int]]
+
+_producers: dict[str, Producer] = {}
+
+
+def register(name: str, producer: Producer) -> None:
+    """Run `producer` before every delivery round (again under the same name: replaced)."""
+    _producers[name] = producer
+
+
+async def produce_due(now: datetime | None = None) -> int:
+    """Run every producer; how many messages they wrote. One that fails is logged and
+    the others still run (it is tried again next round); a lost database stops all."""
+    moment = now or datetime.now(UTC)
+    written = 0
+    for name, producer in list(_producers.items()):
+        try:
+            written += await producer(moment)
+        except Exception as failure:
+            if is_connection_lost(failure):
+                raise
+            log.exception("outbox: making the messages of %s failed", name)
+    return written
