@@ -37,8 +37,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from tortoise.transactions import in_transaction
 
-from bench.load import Result, wrk_available
-from bench.run import fresh_database, measure_baseline
+from bench.load import Result
+from bench.run import baseline_options, fresh_database, measure_baseline, parsed_with_tool
 from voiceapp.core.db import database, migrate
 from voiceapp.core.settings import load_settings
 from voiceapp.emulator.server import free_port
@@ -102,21 +102,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--messages", type=int, default=200, help="messages per round")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per database")
     parser.add_argument("--backends", default="sqlite,postgres", help="databases to measure")
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get(
-            "VOICEAPP_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
-        ),
-        help="a PostgreSQL server to create the benchmark's throwaway database on",
-    )
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds of baseline load")
-    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of baseline warm-up")
-    parser.add_argument("--connections", type=int, default=50, help="baseline connections")
-    parser.add_argument("--tool", choices=["auto", "wrk", "python"], default="auto")
-    args = parser.parse_args()
-    if args.tool == "auto":
-        args.tool = "wrk" if wrk_available() else "python"
-    return args
+    baseline_options(parser)
+    return parsed_with_tool(parser)
 
 
 def invitation(n: int) -> EmailMessage:

@@ -154,6 +154,30 @@ async def measure(
         return await run_load(target_url, timed, args.connections, args.duration, tool=args.tool)
 
 
+def baseline_options(parser: argparse.ArgumentParser) -> None:
+    """The options of a benchmark that prints its figures beside this baseline (the
+    outbox's, the schedule page's): where PostgreSQL is, and how the baseline is loaded."""
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get(
+            "VOICEAPP_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
+        ),
+        help="a PostgreSQL server to create the benchmark's throwaway database on",
+    )
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds of baseline load")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of baseline warm-up")
+    parser.add_argument("--connections", type=int, default=50, help="baseline connections")
+    parser.add_argument("--tool", choices=["auto", "wrk", "python"], default="auto")
+
+
+def parsed_with_tool(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """The arguments, with --tool auto made wrk when it is installed, else python."""
+    args = parser.parse_args()
+    if args.tool == "auto":
+        args.tool = "wrk" if wrk_available() else "python"
+    return args
+
+
 async def measure_baseline(args: argparse.Namespace) -> Result:
     port = free_port()
     command = [

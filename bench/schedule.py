@@ -40,9 +40,9 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from bench.load import Result, wrk_available
+from bench.load import Result
 from bench.outbox import sink_process
-from bench.run import NUMBER, fresh_database, measure_baseline
+from bench.run import NUMBER, baseline_options, fresh_database, measure_baseline, parsed_with_tool
 from voiceapp.accounts import profiles
 from voiceapp.conferencing import rooms
 from voiceapp.core.db import database, migrate
@@ -79,21 +79,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--invitees", type=int, default=200, help="invitees per meeting")
     parser.add_argument("--rounds", type=int, default=5, help="meetings booked per database")
     parser.add_argument("--backends", default="sqlite,postgres", help="databases to measure")
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get(
-            "VOICEAPP_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
-        ),
-        help="a PostgreSQL server to create the benchmark's throwaway database on",
-    )
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds of baseline load")
-    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of baseline warm-up")
-    parser.add_argument("--connections", type=int, default=50, help="baseline connections")
-    parser.add_argument("--tool", choices=["auto", "wrk", "python"], default="auto")
-    args = parser.parse_args()
-    if args.tool == "auto":
-        args.tool = "wrk" if wrk_available() else "python"
-    return args
+    baseline_options(parser)
+    return parsed_with_tool(parser)
 
 
 def guests(count: int) -> list[str]:

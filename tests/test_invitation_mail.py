@@ -15,8 +15,8 @@ import pytest
 from icalendar import Calendar, Event
 
 from voiceapp.scheduling import calendar, invitation_mail
-from voiceapp.scheduling.dial_in import details_for_invitees, dial_in_text
 from voiceapp.scheduling.changes import Change, changes_between
+from voiceapp.scheduling.dial_in import details_for_invitees, dial_in_text
 from voiceapp.scheduling.invitation_mail import Confirmation
 from voiceapp.scheduling.meeting_view import (
     DialIn,

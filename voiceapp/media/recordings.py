@@ -11,8 +11,7 @@ private: no shared cache may keep them (Cache-Control: no-store).
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncGenerator, AsyncIterator
-from typing import Any
+from collections.abc import AsyncGenerator
 
 import aiofiles
 from starlette.datastructures import Headers
@@ -23,8 +22,8 @@ from voiceapp.carrier.recordings import AUDIO_TYPE, CarrierAudio, LocalAudio
 from voiceapp.core.i18n import N_
 from voiceapp.core.settings import Settings
 from voiceapp.media import http_cache
+from voiceapp.media.serve import file_chunks
 
-CHUNK_BYTES = 64 * 1024
 PRIVATE = {"Cache-Control": "no-store", "Accept-Ranges": "bytes"}
 
 
@@ -43,19 +42,6 @@ async def audio_response(
     if isinstance(audio, LocalAudio):
         return await _local(headers, audio)
     return await _relayed(headers, settings, audio)
-
-
-async def _file_chunks(handle: Any, first: int, length: int) -> AsyncIterator[bytes]:
-    try:
-        await handle.seek(first)
-        while length > 0:
-            chunk = await handle.read(min(CHUNK_BYTES, length))
-            if not chunk:
-                break
-            length -= len(chunk)
-            yield chunk
-    finally:
-        await handle.close()
 
 
 async def _local(headers: Headers, audio: LocalAudio) -> Response:
@@ -79,7 +65,7 @@ async def _local(headers: Headers, audio: LocalAudio) -> Response:
         answer["Content-Range"] = f"bytes {first}-{last}/{size}"
     answer["Content-Length"] = str(last - first + 1)
     return StreamingResponse(
-        _file_chunks(handle, first, last - first + 1),
+        file_chunks(handle, first, last - first + 1),
         status_code=206 if span is not None else 200,
         headers=answer,
         media_type=AUDIO_TYPE,

@@ -41,7 +41,8 @@ CHUNK_BYTES = 64 * 1024
 CACHE_CONTROL = "public, max-age=3600"
 
 
-async def _chunks(handle: Any, first: int, length: int) -> AsyncIterator[bytes]:
+async def file_chunks(handle: Any, first: int, length: int) -> AsyncIterator[bytes]:
+    """`length` bytes of an open aiofiles file from `first`, in chunks; closes it."""
     try:
         await handle.seek(first)
         while length > 0:
@@ -94,7 +95,7 @@ async def media_file(request: Request) -> Response:
         await handle.close()
         return Response(status_code=status, headers=headers, media_type=content_type(path))
     return StreamingResponse(
-        _chunks(handle, first, last - first + 1),
+        file_chunks(handle, first, last - first + 1),
         status_code=status,
         headers=headers,
         media_type=content_type(path),
