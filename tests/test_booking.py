@@ -170,6 +170,19 @@ async def test_a_start_the_clocks_show_twice_must_be_chosen(marie: AdminUser) ->
     )
 
 
+async def test_a_repeated_time_past_both_times_is_refused_as_past_at_once(
+    marie: AdminUser,
+) -> None:
+    """Not "which of the two?" first, then "in the past" once answered."""
+    error = await refused(book(marie, form(start="2026-10-25 02:30"), now=NOW), "start")
+    assert not isinstance(error, AmbiguousStart)
+    assert error.message == "the start is in the past: choose a later date or time"
+    # Between the two (the first is past, the second is not): still asked which.
+    between = datetime(2026, 10, 25, 1, 0, tzinfo=UTC)
+    error = await refused(book(marie, form(start="2026-10-25 02:30"), now=between), "start")
+    assert isinstance(error, AmbiguousStart)
+
+
 async def test_a_series_needs_a_count_or_an_end_and_has_a_cap(marie: AdminUser) -> None:
     await refused(
         book(marie, form(repeat=RepeatForm("weekly")), now=NOW),

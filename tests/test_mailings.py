@@ -150,6 +150,25 @@ async def update(meeting_id: int, change: MeetingChange) -> None:
     await meeting_updates.update_meeting(meeting_id, change, sender=SENDER, now=NOW)
 
 
+async def test_the_from_is_the_sending_servers_not_the_booking_processes(
+    settings: Settings, marie: AdminUser
+) -> None:
+    """`voiceapp schedule add` in a shell with another VOICEAPP_MAIL_FROM (A) than the
+    server's (B): the server makes and sends the mail, from B; replies still go to Marie."""
+    booking = make_settings(settings.database_url, VOICEAPP_MAIL_FROM="A <a@example.com>")
+    server = make_settings(settings.database_url, VOICEAPP_MAIL_FROM="B <b@example.com>")
+    await meetings.create_meeting(
+        marie, form(room=BIG_ROOM, people=crowd(2)), sender=booking.mail_from, now=NOW
+    )
+    assert server.smtp is None  # the server's loop makes them all the same
+    report = await delivery_loop.one_round(server)
+    assert report is not None and report.made == 3
+    sent = await read_outbox()
+    assert {s.message["From"].addresses[0].addr_spec for s in sent} == {"b@example.com"}
+    invited = [s for s in sent if s.recipient != "marie@example.com"]
+    assert {str(s.message["Reply-To"]) for s in invited} == {"Marie Curie <marie@example.com>"}
+
+
 async def test_a_booking_refused_leaves_no_mailing(marie: AdminUser) -> None:
     await book(marie, people=crowd(3))
     with pytest.raises(Conflict):  # the room is taken then
@@ -170,9 +189,9 @@ async def test_four_senders_racing_for_the_same_mailings_write_each_message_once
     built = Counter[str]()
     real = mailing_expansion.messages
 
-    def counted(snapshot: Any) -> Any:
+    def counted(snapshot: Any, **options: Any) -> Any:
         built[snapshot.meeting.uid] += 1
-        return real(snapshot)
+        return real(snapshot, **options)
 
     monkeypatch.setattr(mailing_expansion, "messages", counted)
     written = await asyncio.gather(*(mailing_expansion.expand_due() for _ in range(4)))

@@ -121,7 +121,7 @@ def test_add_list_update_cancel(office: dict[str, str], capsys: Capture) -> None
     assert lines[0].split() == [
         "ID", "NEXT", "ZONE", "MIN", "ROOM", "SUBJECT", "ORGANIZER", "INVITEES", "REPEAT",
     ]  # fmt: skip
-    assert lines[1].split()[:4] == [meeting_id, "2027-03-15", "10:00", "Europe/Paris"]
+    assert lines[1].split()[:5] == [meeting_id, "2027-03-15", "10:00", "+01:00", "Europe/Paris"]
     assert ok(capsys, "schedule", "list", "--organizer", "marie").splitlines() == lines
 
     out = ok(
@@ -210,6 +210,9 @@ def test_each_rule_is_one_line_and_exit_1(
 def test_the_fold_option_picks_the_repeated_hour(office: dict[str, str], capsys: Capture) -> None:
     out = ok(capsys, *ADD, "--start", "2027-10-31 02:30", "--fold", "second")
     assert "2027-10-31 02:30 Europe/Paris" in out
+    # The list says which of the two 02:30s: the second, after the clocks went back.
+    listed = ok(capsys, "schedule", "list").splitlines()[1]
+    assert "2027-10-31 02:30 +01:00  Europe/Paris" in listed
 
 
 def test_an_overlap_names_the_other_meeting(office: dict[str, str], capsys: Capture) -> None:

@@ -177,8 +177,32 @@ async def test_times_on_the_list_are_in_the_viewers_zone(marie: Browser, office:
     when = re.search(r'<div class="meta when">(.*?)</div>', page, re.S)
     assert when is not None
     text = html.unescape(re.sub(r"<[^>]+>", "", when.group(1)))
-    assert "3:00:00\u202fAM CST" in text or "3:00:00 AM CST" in text, text
-    assert "booked as" in text and "10:00:00" in text
+    # To the minute, and the meeting's own time named by its zone, not a bare offset.
+    assert re.sub(r"\s", " ", text) == (
+        "Mar 15, 2027, 3:00 AM CST · 1 hr · booked as Mar 15, 2027, 10:00 AM"
+        " Central European Standard Time"
+    ), text
+
+
+async def test_booked_as_only_when_the_clock_differs(marie: Browser, office: AdminUser) -> None:
+    # Madrid and Paris keep the same clock: "booked as" would only repeat the time.
+    await AdminUser.filter(id=office.pk).update(time_zone="Europe/Madrid")
+    await book(office, form())
+    page = (await marie.get(MEETINGS)).text
+    when = re.search(r'<div class="meta when">(.*?)</div>', page, re.S)
+    assert when is not None
+    text = re.sub(r"\s", " ", html.unescape(re.sub(r"<[^>]+>", "", when.group(1))))
+    assert text == "Mar 15, 2027, 10:00 AM +0100 · 1 hr", text
+
+
+async def test_the_actions_have_their_own_row(marie: Browser, office: AdminUser) -> None:
+    # Beside the facts, a long line pushed one card's buttons under it and not the others'.
+    await book(office, form(people=["ana@example.com"]))
+    page = (await marie.get(MEETINGS)).text
+    card = re.search(r'<li class="meeting".*?<details', page, re.S)
+    assert card is not None
+    assert 'class="row"' not in card.group(0)
+    assert re.search(r'</div>\s*<div class="actions meeting-actions">', card.group(0))
 
 
 # ---- the rules, beside their fields --------------------------------------------------------
@@ -330,14 +354,30 @@ async def test_cancelling_after_a_confirmation(marie: Browser, office: AdminUser
     assert (await Meeting.get(id=meeting.pk)).status is MeetingStatus.CANCELLED
     (cancellation, _) = await outbox(after=mark)
     assert (cancellation.recipient, cancellation.method) == ("ana@example.com", "CANCEL")
-    assert listed_meetings((await marie.get(MEETINGS)).text) == []
+    upcoming = (await marie.get(MEETINGS)).text
+    assert listed_meetings(upcoming) == []
+    assert notices(upcoming) == ["Revue d'équipe is cancelled; its invitee is told by e-mail."]
     past = (await marie.get(f"{MEETINGS}/past")).text
     assert listed_meetings(past) == [str(meeting.pk)]
+    # A cancelled meeting may still lie ahead: the page does not call it past.
+    assert "<h1>Past and cancelled meetings</h1>" in past
     assert "Cancelled" in past and "Invited (1): Ana Ruiz" in past
     # Cancelling it again says why not, on the same page.
     twice = await marie.submit(cancel, cancel, {})
     assert twice.status_code == 409
     assert "this meeting is cancelled" in summary(twice.text)
+
+
+async def test_cancelling_with_nobody_invited_claims_no_mail(
+    marie: Browser, office: AdminUser
+) -> None:
+    meeting = await book(office, form(subject="Fold2"))
+    cancel = f"{MEETINGS}/{meeting.pk}/cancel"
+    assert "Nobody is invited, so no mail goes out" in (await marie.get(cancel)).text
+    assert (await marie.submit(cancel, cancel, {})).status_code == 303
+    page = (await marie.get(MEETINGS)).text
+    assert notices(page) == ["Fold2 is cancelled."]
+    assert ">Past and cancelled meetings</a>" in page
 
 
 async def test_resending_the_invitation_to_one_invitee(marie: Browser, office: AdminUser) -> None:
@@ -413,3 +453,9 @@ async def test_the_live_page_names_the_meeting_a_room_hosts_now(
     rooms = dict(re.findall(r'data-conference-id="(\d+)">(.*?)</section>', page, re.S))
     assert "Booked now: <strong>Point du jour</strong>, organized by Marie Curie" in rooms["1234"]
     assert "Booked now" not in rooms["5555"]
+    # Until when: the time alone when that is today for the viewer (UTC here).
+    until = re.search(r"until (<time.*?</time>)", rooms["1234"], re.S)
+    assert until is not None
+    end = now + timedelta(minutes=50)
+    if end.date() == datetime.now(UTC).date():
+        assert re.sub(r"<[^>]+>|\s", "", until.group(1)) == end.strftime("%-I:%M%p") + "UTC"

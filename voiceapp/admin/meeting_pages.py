@@ -10,7 +10,8 @@ wall-clock time beside them when the meeting was booked in another zone.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -18,13 +19,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from voiceapp.accounts.admins import time_zones
 from voiceapp.admin.actions import FormPost
 from voiceapp.admin.auth import requires_login
 from voiceapp.admin.forms import FormState, field_text
 from voiceapp.admin.http import settings_of
 from voiceapp.admin.locale import request_gettext, request_language
-from voiceapp.admin.templating import format_moment, render
+from voiceapp.admin.templating import format_meeting_time, render
 from voiceapp.core.errors import VoiceappError
+from voiceapp.core.i18n import translations
 from voiceapp.core.models import AccountRole, AdminUser, Meeting, MeetingStatus
 from voiceapp.scheduling import meeting_lists, meeting_rows, meetings
 from voiceapp.scheduling.meeting_lists import Listed
@@ -53,6 +56,11 @@ def _viewer(request: Request) -> AdminUser:
     return viewer
 
 
+def _wall_time(moment: datetime, time_zone: str | None) -> datetime:
+    zone = ZoneInfo(time_zone) if time_zone in time_zones() else UTC
+    return moment.astimezone(zone).replace(tzinfo=None)
+
+
 def shown(item: Listed, viewer: AdminUser, language: str) -> Shown:
     meeting = item.meeting
     rule = meeting_rows.repeat_rule(
@@ -63,8 +71,13 @@ def shown(item: Listed, viewer: AdminUser, language: str) -> Shown:
         meeting.repeat_until,
     )
     own = ""
-    if meeting.time_zone != (viewer.time_zone or "UTC"):
-        own = format_moment(item.sitting_starts_at, meeting.time_zone, language)
+    if _wall_time(item.sitting_starts_at, meeting.time_zone) != _wall_time(
+        item.sitting_starts_at, viewer.time_zone
+    ):
+        # Another zone with the same clock (Paris for a viewer in Madrid) would only repeat it.
+        own = format_meeting_time(
+            item.sitting_starts_at, meeting.time_zone, language, zone_name=True
+        )
     return Shown(
         item=item,
         own_time=own,
@@ -165,13 +178,21 @@ async def cancel_page(request: Request) -> Response:
 
 async def _cancel(request: Request, form: FormData) -> str:
     meeting = await find(request)
+    # Counted before: the notice says what the cancellation mailed, as the question did.
+    told = len(await meetings.active_invitees(meeting.pk))
     cancelled = await meetings.cancel_meeting(
         meeting.pk, sender=settings_of(request).mail_from, actor=_viewer(request)
     )
-    _ = request_gettext(request)
-    return _("%(subject)s is cancelled; its invitees are told by e-mail.") % {
-        "subject": cancelled.subject
-    }
+    if not told:
+        return request_gettext(request)("%(subject)s is cancelled.") % {
+            "subject": cancelled.subject
+        }
+    ngettext = translations(request_language(request)).ngettext
+    return ngettext(
+        "%(subject)s is cancelled; its invitee is told by e-mail.",
+        "%(subject)s is cancelled; its %(count)d invitees are told by e-mail.",
+        told,
+    ) % {"subject": cancelled.subject, "count": told}
 
 
 MEETING = "/meetings/{meeting_id:int}"

@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime, format_time, get_datetime_format
 from jinja2.runtime import Context
 from markupsafe import Markup
 from starlette.requests import Request
@@ -55,6 +55,51 @@ def format_moment(moment: datetime, time_zone: str | None, language: str) -> Mar
     return Markup('<time datetime="%s" title="%s">%s %s</time>') % (instant, long, shown, short)
 
 
+def format_meeting_time(
+    moment: datetime,
+    time_zone: str | None,
+    language: str,
+    *,
+    zone_name: bool = False,
+    with_date: bool = True,
+) -> Markup:
+    """A meeting's time, to the minute (a booking has no seconds): the page language's
+    medium date and short time, then the zone's abbreviation or offset, or its long name
+    (`zone_name`) where the reader needs to know which zone a wall time is in. Without
+    `with_date`, only the time, for an end on the day the reader is in."""
+    zone = ZoneInfo(time_zone) if time_zone in time_zones() else UTC
+    clock = format_time(moment, "short", tzinfo=zone, locale=language)
+    shown = clock
+    if with_date:
+        day = format_date(moment.astimezone(zone), "medium", locale=language)
+        pattern = str(get_datetime_format("medium", locale=language)).replace("'", "")
+        shown = pattern.replace("{0}", clock).replace("{1}", day)
+    label = format_datetime(moment, "zzzz" if zone_name else "z", tzinfo=zone, locale=language)
+    long = format_datetime(moment, "zzzz", tzinfo=zone, locale=language)
+    instant = moment.astimezone(UTC).isoformat()
+    return Markup('<time datetime="%s" title="%s">%s %s</time>') % (instant, long, shown, label)
+
+
+def _viewer_zone(context: Context) -> str | None:
+    return getattr(context.get("admin_user"), "time_zone", None)
+
+
+@jinja2.pass_context
+def meeting_when(context: Context, moment: datetime) -> Markup:
+    """The `meeting_when` filter: a meeting's time in the viewer's zone."""
+    return format_meeting_time(moment, _viewer_zone(context), context["language"])
+
+
+@jinja2.pass_context
+def meeting_until(context: Context, moment: datetime) -> Markup:
+    """The `meeting_until` filter: when a meeting under way ends, as its time alone when
+    that is today in the viewer's zone (the date would only repeat today's)."""
+    time_zone = _viewer_zone(context)
+    zone = ZoneInfo(time_zone) if time_zone in time_zones() else UTC
+    today = moment.astimezone(zone).date() == datetime.now(zone).date()
+    return format_meeting_time(moment, time_zone, context["language"], with_date=not today)
+
+
 @jinja2.pass_context
 def when(context: Context, moment: datetime | None) -> Markup | str:
     """The `when` filter: a timestamp in the zone of the admin looking at the page."""
@@ -96,6 +141,8 @@ _environment = jinja2.Environment(
 _environment.newstyle_gettext = True  # type: ignore[attr-defined]
 _environment.filters["when"] = when
 _environment.filters["duration"] = duration
+_environment.filters["meeting_when"] = meeting_when
+_environment.filters["meeting_until"] = meeting_until
 templates = Jinja2Templates(env=_environment, context_processors=[_page_context])
 
 

@@ -98,7 +98,7 @@ async def outbox_send(args: argparse.Namespace, settings: Settings) -> int:
         # Still make the messages that changes recorded (a meeting booked with no server
         # running): they wait in the outbox, listed, until SMTP is set.
         async with database(settings.database_url):
-            made = await producers.produce_due(sender.now())
+            made = await producers.produce_due(sender.now(), mail_from=settings.mail_from)
         if made:
             print(f"made {made} message(s) from recorded changes; they wait in the outbox")
         raise sender.SmtpNotConfigured(sender.NOT_CONFIGURED)

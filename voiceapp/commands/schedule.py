@@ -267,7 +267,8 @@ async def schedule_list(args: argparse.Namespace, settings: Settings) -> int:
             rows.append(
                 (
                     meeting.pk,
-                    f"{starts:%Y-%m-%d %H:%M}",
+                    # With its offset: in the autumn hour the same wall time is two.
+                    f"{starts:%Y-%m-%d %H:%M} {starts.isoformat()[-6:]}",
                     meeting.time_zone,
                     meeting.duration_minutes,
                     f"{meeting.room_name} ({meeting.conference_id})",

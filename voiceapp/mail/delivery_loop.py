@@ -70,7 +70,7 @@ async def deliver_forever(settings: Settings) -> None:
 async def one_round(settings: Settings) -> DeliveryReport | None:
     try:
         if settings.smtp is None:
-            return DeliveryReport(made=await producers.produce_due())
+            return DeliveryReport(made=await producers.produce_due(mail_from=settings.mail_from))
         return await deliver_due(settings)
     except Exception as failure:  # one line; the next round tries again
         log.warning("outbox: delivery round failed: %s", type(failure).__name__)

@@ -19,8 +19,10 @@ from voiceapp.core.db import is_connection_lost
 
 log = logging.getLogger(__name__)
 
-# Given the time, writes what is due to the outbox; returns how many messages it wrote.
-Producer = Callable[[datetime], Awaitable[int]]
+# Given the time and the From of the messages it makes (the running process's
+# VOICEAPP_MAIL_FROM: the server that sends them, not the one that recorded the change),
+# writes what is due to the outbox; returns how many messages it wrote.
+Producer = Callable[[datetime, str], Awaitable[int]]
 
 _producers: dict[str, Producer] = {}
 
@@ -30,14 +32,15 @@ def register(name: str, producer: Producer) -> None:
     _producers[name] = producer
 
 
-async def produce_due(now: datetime | None = None) -> int:
-    """Run every producer; how many messages they wrote. One that fails is logged and
-    the others still run (it is tried again next round); a lost database stops all."""
+async def produce_due(now: datetime | None = None, *, mail_from: str) -> int:
+    """Run every producer, its messages from `mail_from`; how many messages they wrote.
+    One that fails is logged and the others still run (it is tried again next round); a
+    lost database stops all."""
     moment = now or datetime.now(UTC)
     written = 0
     for name, producer in list(_producers.items()):
         try:
-            written += await producer(moment)
+            written += await producer(moment, mail_from)
         except Exception as failure:
             if is_connection_lost(failure):
                 raise

@@ -101,7 +101,7 @@ async def deliver_due(settings: Settings, *, batch_size: int = BATCH_SIZE) -> De
     envelope = Envelope(settings.mail_from)
     # First the mail recorded to be made after its change (a meeting's invitations):
     # it goes out in this round.
-    report = DeliveryReport(made=await producers.produce_due(now()))
+    report = DeliveryReport(made=await producers.produce_due(now(), mail_from=settings.mail_from))
     if released := await claims.release_stale(now()):
         log.warning("outbox: %s message(s) abandoned by a stopped sender are due again", released)
     while not report.unreachable:

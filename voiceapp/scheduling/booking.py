@@ -100,11 +100,15 @@ def _offset(moment: datetime) -> str:
     return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def resolve_start(local: datetime, zone: ZoneInfo, fold: Fold | None) -> datetime:
+def resolve_start(
+    local: datetime, zone: ZoneInfo, fold: Fold | None, *, now: datetime | None = None
+) -> datetime:
     """`local` (naive, wall-clock) as a moment in `zone`.
 
     Refused when the clocks skip that time (the spring-forward hour: nobody's clock ever
-    shows it) and, unless `fold` says which, when they show it twice (the autumn hour).
+    shows it) and, unless `fold` says which, when they show it twice (the autumn hour);
+    but a repeated time already past at `now` both times is refused as past at once:
+    choosing between two past times would only lead to that.
     """
     earlier = local.replace(tzinfo=zone, fold=0)
     later = local.replace(tzinfo=zone, fold=1)
@@ -123,6 +127,8 @@ def resolve_start(local: datetime, zone: ZoneInfo, fold: Fold | None) -> datetim
             field="start",
         )
     if fold is None:
+        if now is not None:
+            check_future(later, now)  # the later one past: both are
         raise AmbiguousStart(local, zone, (_offset(earlier), _offset(later)))
     return later if fold is Fold.SECOND else earlier
 

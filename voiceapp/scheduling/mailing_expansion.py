@@ -46,25 +46,26 @@ def dedupe_key(mailing_id: int, to: str) -> str:
     return f"mailing:{mailing_id}:sha256:{sha256(to.encode()).hexdigest()}"
 
 
-async def expand_due(now: datetime | None = None) -> int:
-    """Make the messages of the mailings due at `now`, one mailing after another; how
-    many messages were written."""
+async def expand_due(now: datetime | None = None, mail_from: str | None = None) -> int:
+    """Make the messages of the mailings due at `now`, one mailing after another, from
+    `mail_from` (this process's VOICEAPP_MAIL_FROM; None: the one stored in each snapshot);
+    how many messages were written."""
     moment = now or datetime.now(UTC)
     written = 0
     for _ in range(MAX_PER_ROUND):
         claimed = await mailing_claims.claim_next(moment)
         if claimed is None:
             break
-        written += await expand(claimed, moment)
+        written += await expand(claimed, moment, mail_from)
     return written
 
 
-async def expand(claimed: Claimed, now: datetime) -> int:
+async def expand(claimed: Claimed, now: datetime, mail_from: str | None = None) -> int:
     """Write the messages of one claimed mailing; how many (0 when another sender did,
     or when making them failed: then it is tried again after a backoff)."""
     try:
         snapshot = mailing_codec.loads(claimed.payload)
-        found = messages(snapshot)
+        found = messages(snapshot, sender=mail_from)
         keyed = [(message.prepared, dedupe_key(claimed.id, message.to)) for message in found]
         async with in_transaction():
             written = await outbox.queue_many(keyed)

@@ -34,7 +34,8 @@ class Snapshot:
     """Everything one change's messages are made from, as it was at the change: they say
     the same whenever they are made. Plain values, so it can be stored (mailing_codec)."""
 
-    # The From of every message (VOICEAPP_MAIL_FROM; replies go to the organizer).
+    # The From when whoever makes the messages gives none (`messages`): the sender's own
+    # VOICEAPP_MAIL_FROM wins. Replies go to the organizer.
     sender: str
     # The moment of the change: each message's Date and DTSTAMP.
     now: datetime
@@ -79,12 +80,14 @@ class Outgoing:
     prepared: Prepared
 
 
-def messages(snapshot: Snapshot) -> list[Outgoing]:
+def messages(snapshot: Snapshot, *, sender: str | None = None) -> list[Outgoing]:
     """Every message `snapshot` makes: updates, invitations, withdrawals, cancellations,
-    then the organizer's confirmation, each group in the order its people were given."""
+    then the organizer's confirmation, each group in the order its people were given.
+    From `sender` (the VOICEAPP_MAIL_FROM of the process making them, which sends them),
+    else the snapshot's own: the process that recorded the change may have another."""
     s = snapshot
     meeting, dial_in, attendees, changes = s.meeting, s.dial_in, s.attendees, s.changes
-    stamp: dict[str, Any] = {"sender": s.sender, "now": s.now}
+    stamp: dict[str, Any] = {"sender": sender or s.sender, "now": s.now}
     found = [
         *copies(
             s.updates,

@@ -86,12 +86,14 @@ class _Schedule:
     sittings: list[Sitting]
 
 
-def _schedule(meeting: Meeting, before: MeetingView, change: MeetingChange) -> _Schedule:
+def _schedule(
+    meeting: Meeting, before: MeetingView, change: MeetingChange, now: datetime
+) -> _Schedule:
     zone = booking.parse_zone(change.time_zone) if change.time_zone is not None else before.zone
     local = booking.parse_local_start(change.start or meeting.local_start)
     moved = bool(change.start) or change.time_zone is not None or bool(change.fold)
     start = (
-        booking.resolve_start(local, zone, booking.parse_fold(change.fold))
+        booking.resolve_start(local, zone, booking.parse_fold(change.fold), now=now)
         if moved
         else (before.start)
     )
@@ -134,7 +136,7 @@ async def update_meeting(
     current = await active_invitees(meeting.pk)
     before = meeting_rows.meeting_view(meeting, organizer.email or "")
 
-    schedule = _schedule(meeting, before, change)
+    schedule = _schedule(meeting, before, change, now)
     if {"start", "time_zone"} & set(schedule.changed):
         booking.check_future(schedule.start, now)
     changed = list(schedule.changed)

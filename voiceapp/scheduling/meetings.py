@@ -156,7 +156,7 @@ async def _plan(organizer: AdminUser, form: MeetingForm, now: datetime) -> _NewM
     room = await get_room(_conference_id(form.room))
     zone = booking.parse_zone(form.time_zone)
     local = booking.parse_local_start(form.start)
-    start = booking.resolve_start(local, zone, booking.parse_fold(form.fold))
+    start = booking.resolve_start(local, zone, booking.parse_fold(form.fold), now=now)
     duration = booking.check_duration(form.duration)
     rule = parse_repeat(form.repeat, start)
     found = sittings(start, timedelta(minutes=duration), rule)
