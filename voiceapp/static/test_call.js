@@ -30,6 +30,7 @@
   let listening = false; // a <Gather> waits for keys
   let heardSent = false;
   const queue = []; // what the caller hears next, in order: {audio} or {speak}
+  const STALL_MS = 5000; // a prompt whose playback has not moved for this long is stalled
   let playing = null; // what is heard now: {stop()}
   let holdMusic = null;
 
@@ -113,7 +114,32 @@
     audio.addEventListener("ended", end);
     audio.addEventListener("error", end); // a file that cannot play must not stop the call
     audio.play().catch(end);
-    return { stop: function () { done = true; audio.pause(); } };
+    // A stream that stops moving (seen once in a few runs of headless Chromium: stuck at
+    // 8 ms) is loaded and played again from where it was, once; if it stalls again, the
+    // caller moves on: a prompt must never hold the call up.
+    let retried = false;
+    let last = -1;
+    const watchdog = window.setInterval(function () {
+      if (done) {
+        window.clearInterval(watchdog);
+        return;
+      }
+      if (audio.currentTime !== last) {
+        last = audio.currentTime;
+        return;
+      }
+      if (retried) {
+        window.clearInterval(watchdog);
+        end();
+        return;
+      }
+      retried = true;
+      const at = audio.currentTime;
+      audio.load();
+      audio.currentTime = at;
+      audio.play().catch(end);
+    }, STALL_MS);
+    return { stop: function () { done = true; window.clearInterval(watchdog); audio.pause(); } };
   }
 
   function voiceFor(lang) {
