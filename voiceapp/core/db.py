@@ -143,9 +143,11 @@ def numbered_for_sqlite(statement: str) -> str:
 async def execute_sql(statement: str, params: Sequence[Any]) -> list[Any]:
     """Run one hand-written statement ($1 placeholders) and return its rows."""
     client = sql_client()
-    if not is_postgres(client):
-        statement = numbered_for_sqlite(statement)
-    _, rows = await client.execute_query(statement, list(params))
+    if is_postgres(client):
+        # Tortoise's execute_query drops what an UPDATE ... RETURNING returns: fetched here.
+        async with client.acquire_connection() as connection:
+            return list(await connection.fetch(statement, *params))
+    _, rows = await client.execute_query(numbered_for_sqlite(statement), list(params))
     return list(rows)
 
 

@@ -62,6 +62,10 @@ class SeatState(StrEnum):
     # Reserved: we answered <Dial><Conference> but the carrier has not yet said the caller is in.
     RESERVED = "reserved"
     JOINED = "joined"
+    # Out of the conference with the call still on: in the keypad menu (the seat is kept
+    # for the way back), or removed by a host and hearing goodbye.
+    IN_MENU = "in_menu"
+    REMOVED = "removed"
 
 
 class Extension(Model):
@@ -129,6 +133,20 @@ class Room(Model):
     seats_taken = fields.IntField(default=0)
     greeting_media = fields.CharField(max_length=255, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # Inside the conference. A caller who types the host PIN is the room's host.
+    host_pin = fields.CharField(max_length=12, null=True)
+    # Participants wait, hearing hold music, until a host joins.
+    wait_for_host = fields.BooleanField(default=False)
+    # The conference ends when a host leaves.
+    end_with_host = fields.BooleanField(default=False)
+    # Entry and exit tones.
+    tones = fields.BooleanField(default=True)
+    # Participants (not hosts) join muted: lecture mode.
+    muted_on_entry = fields.BooleanField(default=False)
+    record = fields.BooleanField(default=False)
+    # Newcomers are refused (hosts still enter), until the conference ends. Changed only
+    # by conditional UPDATEs of this one column (conferencing.controls).
+    locked = fields.BooleanField(default=False)
 
     class Meta:
         table = "room"
@@ -165,6 +183,17 @@ class Seat(Model):
     conference_sid = fields.CharField(max_length=64, null=True)
     reserved_at = fields.DatetimeField()
     joined_at = fields.DatetimeField(null=True)
+    # Typed the host PIN: joins as the room's host (starts it, may end it on leaving).
+    is_host = fields.BooleanField(default=False)
+    # As the carrier last said (participant callbacks), or as the caller chose in the
+    # keypad menu: the way back into the conference keeps it.
+    muted = fields.BooleanField(default=False)
+    on_hold = fields.BooleanField(default=False)
+    # The carrier account the call came through (AccountSid): which REST API controls it.
+    account_sid = fields.CharField(max_length=64, null=True)
+    # The carrier's SequenceNumber of the last conference callback applied: one that
+    # arrives late (callbacks are not ordered) changes nothing.
+    sequence = fields.IntField(default=0)
 
     class Meta:
         table = "seat"
@@ -212,6 +241,40 @@ class Voicemail(Model):
 
     class Meta:
         table = "voicemail"
+
+
+class ConferenceRecording(Model):
+    """A recording of a room's conference, as the carrier's recording callback gave it."""
+
+    id = fields.IntField(primary_key=True)
+    room: fields.ForeignKeyNullableRelation[Room] = fields.ForeignKeyField(
+        "voiceapp.Room", related_name="recordings", null=True, on_delete=fields.SET_NULL
+    )
+    # Kept as text so the recording still says which room after the room is gone.
+    room_name = fields.CharField(max_length=100)
+    conference_id = fields.CharField(max_length=12)
+    conference_sid = fields.CharField(max_length=64)
+    recording_sid = fields.CharField(max_length=64, unique=True)
+    recording_url = fields.CharField(max_length=500)
+    started_at = fields.DatetimeField()
+    duration_seconds = fields.IntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "conference_recording"
+
+
+class EmulatedCarrier(Model):
+    """A built-in carrier emulator placing calls now (voiceapp call, the Test call page):
+    the REST API that controls its conferences, found by the AccountSid its webhooks carry."""
+
+    id = fields.IntField(primary_key=True)
+    account_sid = fields.CharField(max_length=34, unique=True)
+    api_url = fields.CharField(max_length=200)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "emulated_carrier"
 
 
 class AccountRole(StrEnum):
