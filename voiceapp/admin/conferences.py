@@ -57,7 +57,7 @@ async def _page(
             "rooms_full": rooms.is_full(settings, len(all_rooms)),
             "bridge_form": bridge_form,
             "room_form": room_form
-            or FormState(values={"capacity": str(settings.default_capacity)}),
+            or FormState(values={"capacity": str(settings.default_capacity), "tones": TICKED}),
             "language_options": options(CALLER_LANGUAGES, request_gettext(request)),
         },
     )
@@ -108,6 +108,16 @@ async def _delete_bridge(request: Request, current: Bridge) -> str:
 
 # ---- rooms --------------------------------------------------------------------------------
 
+# A ticked box's value (the forms' checkboxes send it; an unticked box sends nothing).
+TICKED = "yes"
+# The fields the room forms show errors beside, after those of each form's own.
+CALL_FIELDS = ("host_pin", *rooms.CALL_SWITCHES)
+
+
+def _ticked_switches(form: FormData) -> dict[str, bool]:
+    """Each during-the-call switch as the form has it: a box not sent is unticked."""
+    return {column: field_text(form, column) == TICKED for column in rooms.CALL_SWITCHES}
+
 
 async def _add_room(request: Request, form: FormData) -> str:
     _ = request_gettext(request)
@@ -117,6 +127,8 @@ async def _add_room(request: Request, form: FormData) -> str:
         conference_id=field_text(form, "conference_id"),
         pin=field_text(form, "pin") or None,
         capacity=field_text(form, "capacity") or None,
+        host_pin=field_text(form, "host_pin") or None,
+        **_ticked_switches(form),
     )
     return _("Room %(name)s added.") % {"name": room.name}
 
@@ -144,6 +156,8 @@ async def room_settings_page(request: Request) -> Response:
         "name": room.name,
         "new_conference_id": room.conference_id,
         "capacity": str(room.capacity),
+        # Never the PINs: the page says whether each is set, as the room list does.
+        **{column: TICKED for column in rooms.CALL_SWITCHES if getattr(room, column)},
     }
     return await _show_settings(request, FormState(values=values))
 
@@ -158,8 +172,11 @@ async def _update_room(request: Request, form: FormData) -> str:
             conference_id=field_text(form, "new_conference_id"),
             # An empty PIN field keeps the PIN; the checkbox removes it.
             pin=field_text(form, "pin") or None,
-            clear_pin=field_text(form, "clear_pin") == "yes",
+            clear_pin=field_text(form, "clear_pin") == TICKED,
             capacity=field_text(form, "capacity"),
+            host_pin=field_text(form, "host_pin") or None,
+            clear_host_pin=field_text(form, "clear_host_pin") == TICKED,
+            **_ticked_switches(form),
         ),
     )
     return _("Room %(name)s saved.") % {"name": updated.name}
@@ -195,12 +212,15 @@ routes = [
     *Deletion(_find_bridge, _ask_bridge, _delete_bridge, PAGE).routes(
         "/conferences/server/delete", "bridge_delete"
     ),
-    FormPost(_add_room, _show_room_form, ("name", "conference_id", "pin", "capacity"), PAGE).route(
-        "/conferences/rooms", "room_add"
-    ),
+    FormPost(
+        _add_room, _show_room_form, ("name", "conference_id", "pin", "capacity", *CALL_FIELDS), PAGE
+    ).route("/conferences/rooms", "room_add"),
     Route(ROOM, room_settings_page, methods=["GET"], name="room_settings"),
     FormPost(
-        _update_room, _show_settings, ("name", "new_conference_id", "pin", "capacity"), PAGE
+        _update_room,
+        _show_settings,
+        ("name", "new_conference_id", "pin", "capacity", *CALL_FIELDS),
+        PAGE,
     ).route(ROOM, "room_settings_submit"),
     *Deletion(_find_room, _ask_room, _delete_room, PAGE, warn=_warn_room).routes(
         ROOM + "/delete", "room_delete"

@@ -146,12 +146,86 @@ async def numbers_remove(args: argparse.Namespace, settings: Settings) -> int:
 # ---- rooms -----------------------------------------------------------------------------
 
 
+def call_settings(room: Room) -> str:
+    """What happens during the call, where it differs from a plain room ("" when it
+    does not): never the host PIN itself, as the PIN is never printed."""
+    shown = [
+        ("host PIN set", room.host_pin is not None),
+        ("waits for the host", room.wait_for_host),
+        ("ends with the host", room.end_with_host),
+        ("no tones", not room.tones),
+        ("joins muted", room.muted_on_entry),
+        ("recorded", room.record),
+    ]
+    return ", ".join(text for text, on in shown if on)
+
+
 def describe_room(room: Room) -> str:
     pin = "PIN set" if room.pin else "no PIN"
+    during = call_settings(room)
     return (
         f"room {room.name!r}: conference ID {room.conference_id}, {pin}, "
-        f"up to {room.capacity} callers"
+        f"up to {room.capacity} callers" + (f", {during}" if during else "")
     )
+
+
+# The during-the-call switches, as (option, column, help when on, help when off).
+SWITCHES = (
+    (
+        "wait-for-host",
+        "wait_for_host",
+        "participants wait, hearing hold music, until a host joins (needs --host-pin)",
+        "participants start the call as they join (the default)",
+    ),
+    (
+        "end-with-host",
+        "end_with_host",
+        "the call ends for everyone when a host leaves",
+        "the call goes on when a host leaves (the default)",
+    ),
+    (
+        "tones",
+        "tones",
+        "a tone as each caller joins or leaves (the default)",
+        "no tone as callers join or leave",
+    ),
+    (
+        "muted-on-entry",
+        "muted_on_entry",
+        "participants join muted, hosts do not (lecture mode)",
+        "participants join able to speak (the default)",
+    ),
+    (
+        "record",
+        "record",
+        "record the call; callers hear that it is recorded before joining",
+        "do not record the call (the default)",
+    ),
+)
+
+
+def _add_call_settings(parser: argparse.ArgumentParser, *, on_update: bool) -> None:
+    """The during-the-call options, the same on `rooms add` and `rooms update`: each
+    pair mutually exclusive; absent leaves the setting as it is (or the default)."""
+    keep = " (default: unchanged)" if on_update else ""
+    host_pin = parser.add_mutually_exclusive_group()
+    host_pin.add_argument(
+        "--host-pin",
+        metavar="DIGITS",
+        help="4 to 12 digits, different from --pin: a caller who types it is the room's "
+        "host (the room needs a PIN)",
+    )
+    host_pin.add_argument(
+        "--no-host-pin",
+        action="store_true",
+        help="remove the room's host PIN" if on_update else "no host PIN (the default)",
+    )
+    for option, column, on, off in SWITCHES:
+        pair = parser.add_mutually_exclusive_group()
+        pair.add_argument(f"--{option}", dest=column, action="store_const", const=True, help=on)
+        pair.add_argument(
+            f"--no-{option}", dest=column, action="store_const", const=False, help=off + keep
+        )
 
 
 def _register_rooms(groups: Groups) -> None:
@@ -166,10 +240,13 @@ def _register_rooms(groups: Groups) -> None:
     add.add_argument(
         "--capacity", help="most callers at once, 1 to 250 (default: VOICEAPP_ROOM_CAPACITY)"
     )
+    _add_call_settings(add, on_update=False)
     add.set_defaults(handler=rooms_add)
     listing = actions.add_parser("list", help="list rooms")
     listing.set_defaults(handler=rooms_list)
-    update = actions.add_parser("update", help="change a room's name, ID, PIN or capacity")
+    update = actions.add_parser(
+        "update", help="change a room's name, ID, PIN, capacity or what happens during the call"
+    )
     update.add_argument("conference_id", help="the room's conference ID today")
     update.add_argument("--name", help="a new name")
     update.add_argument("--new-conference-id", help="new digits callers type to reach it")
@@ -177,10 +254,18 @@ def _register_rooms(groups: Groups) -> None:
     pin.add_argument("--pin", help="a new PIN, 4 to 12 digits")
     pin.add_argument("--no-pin", action="store_true", help="remove the room's PIN")
     update.add_argument("--capacity", help="most callers at once, 1 to 250")
+    _add_call_settings(update, on_update=True)
     update.set_defaults(handler=rooms_update)
     remove = actions.add_parser("remove", help="delete a room")
     remove.add_argument("conference_id", help="the conference ID of the room to remove")
     remove.set_defaults(handler=rooms_remove)
+
+
+def _switches(args: argparse.Namespace) -> dict[str, bool]:
+    """The during-the-call switches typed, by column; one absent is left out (on add:
+    the default; on update: unchanged)."""
+    typed = {column: getattr(args, column) for _, column, _, _ in SWITCHES}
+    return {column: value for column, value in typed.items() if value is not None}
 
 
 async def rooms_add(args: argparse.Namespace, settings: Settings) -> int:
@@ -191,6 +276,8 @@ async def rooms_add(args: argparse.Namespace, settings: Settings) -> int:
             conference_id=args.conference_id,
             pin=args.pin,
             capacity=args.capacity,
+            host_pin=args.host_pin,
+            **_switches(args),
         )
         print(describe_room(room))
     return 0
@@ -203,10 +290,16 @@ async def rooms_list(args: argparse.Namespace, settings: Settings) -> int:
             print("no rooms yet: voiceapp rooms add --name Sales --conference-id 1234")
             return 0
         rows = [
-            (r.conference_id, r.name, "yes" if r.pin else "no", f"{r.seats_taken}/{r.capacity}")
+            (
+                r.conference_id,
+                r.name,
+                "yes" if r.pin else "no",
+                f"{r.seats_taken}/{r.capacity}",
+                call_settings(r),
+            )
             for r in all_rooms
         ]
-        print(table(("CONFERENCE ID", "NAME", "PIN", "CALLERS"), rows))
+        print(table(("CONFERENCE ID", "NAME", "PIN", "CALLERS", "DURING THE CALL"), rows))
     return 0
 
 
@@ -217,6 +310,9 @@ async def rooms_update(args: argparse.Namespace, settings: Settings) -> int:
         pin=args.pin,
         clear_pin=args.no_pin,
         capacity=args.capacity,
+        host_pin=args.host_pin,
+        clear_host_pin=args.no_host_pin,
+        **_switches(args),
     )
     async with database(settings.database_url):
         room = await rooms.update_room(settings, args.conference_id, change)

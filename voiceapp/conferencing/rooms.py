@@ -1,5 +1,7 @@
-"""The conference server's rooms: their names, conference IDs, PINs and capacities, and
-the rules for each (one room per conference ID, at most VOICEAPP_MAX_ROOMS rooms).
+"""The conference server's rooms: their names, conference IDs, PINs and capacities, what
+happens during the call (host PIN, waiting for the host, tones, lecture mode, recording),
+and the rules for each (one room per conference ID, at most VOICEAPP_MAX_ROOMS rooms, a
+host PIN only beside a different participant PIN).
 
 The conference server itself is an extension (switchboard.conference_server); seats (who
 is in a room now) are in `seats`; lockout after PIN guessing in `pin_lockout`.
@@ -22,6 +24,8 @@ from voiceapp.core.settings import Settings
 
 CONFERENCE_ID_PATTERN = re.compile(r"[0-9]{3,12}")
 PIN_PATTERN = re.compile(r"[0-9]{4,12}")
+# Carrier-side conference names: this and the room's row id (conference_name).
+CONFERENCE_PREFIX = "voiceapp-room-"
 
 
 def check_conference_id(raw: str, *, field: str = "conference_id") -> str:
@@ -41,6 +45,15 @@ def check_pin(raw: str, *, field: str = "pin") -> str:
     if not PIN_PATTERN.fullmatch(text):
         raise InvalidInput(
             N_("PIN must be 4 to 12 digits (0-9), no letters or spaces"), field=field
+        )
+    return text
+
+
+def check_host_pin(raw: str, *, field: str = "host_pin") -> str:
+    text = raw.strip()
+    if not PIN_PATTERN.fullmatch(text):
+        raise InvalidInput(
+            N_("host PIN must be 4 to 12 digits (0-9), no letters or spaces"), field=field
         )
     return text
 
@@ -75,10 +88,27 @@ def pin_matches(room: Room, typed: str) -> bool:
     return hmac.compare_digest(room.pin.encode(), typed.encode())
 
 
+def host_pin_matches(room: Room, typed: str) -> bool:
+    """Whether `typed` is the room's host PIN, compared in constant time; never when the
+    room has none (a caller who typed nothing is not the host)."""
+    if room.host_pin is None:
+        return False
+    return hmac.compare_digest(room.host_pin.encode(), typed.encode())
+
+
 def conference_name(room: Room) -> str:
     """The carrier-side conference name: our row id, never the room's name or ID, which
     may say who meets there and would show up in the carrier's logs."""
-    return f"voiceapp-room-{room.pk}"
+    return f"{CONFERENCE_PREFIX}{room.pk}"
+
+
+def room_id_of(conference: str) -> int | None:
+    """The room a carrier-side conference name (conference_name) stands for; None for a
+    name voiceapp did not make."""
+    number = conference.removeprefix(CONFERENCE_PREFIX)
+    if number == conference or not number.isascii() or not number.isdigit() or len(number) > 9:
+        return None
+    return int(number)
 
 
 # ---- the conference server -------------------------------------------------------------
@@ -102,6 +132,11 @@ async def require_bridge() -> Bridge:
     return bridge
 
 
+# What happens during the call that is simply on or off: the Room columns, in the order
+# the CLI and the admin pages list them.
+CALL_SWITCHES = ("wait_for_host", "end_with_host", "tones", "muted_on_entry", "record")
+
+
 @dataclass(frozen=True)
 class RoomChange:
     """The fields of a room to change; None leaves a field as it is."""
@@ -111,6 +146,78 @@ class RoomChange:
     pin: str | None = None
     clear_pin: bool = False
     capacity: int | str | None = None
+    host_pin: str | None = None
+    clear_host_pin: bool = False
+    wait_for_host: bool | None = None
+    end_with_host: bool | None = None
+    tones: bool | None = None
+    muted_on_entry: bool | None = None
+    record: bool | None = None
+
+    def switches(self) -> dict[str, bool]:
+        """The during-the-call switches this change sets, by column name."""
+        named = {column: getattr(self, column) for column in CALL_SWITCHES}
+        return {column: value for column, value in named.items() if value is not None}
+
+
+# Translators: "code" is what a caller types on the keypad after the conference ID.
+HOST_PIN_NEEDS_PIN = N_(
+    "set a PIN first: callers to a room without one are never asked for a code, "
+    "so none could type the host PIN"
+)
+
+
+def _check_codes(
+    checks: FieldChecks,
+    *,
+    pin: str | None,
+    host_pin: str | None,
+    host_pin_typed: bool,
+    wait_for_host: bool,
+    wait_turned_on: bool,
+) -> None:
+    """The rules between the room's PIN, its host PIN and waiting for the host, on the
+    values the room would have after the change. The refusal goes to the field the
+    request changed: a host PIN typed now is at fault, else the PIN just changed.
+    Skipped for a field already refused, whose value is unknown."""
+    with checks.field():
+        if checks.failed("pin") or checks.failed("host_pin") or host_pin is None:
+            pass
+        elif pin is None:
+            if host_pin_typed:
+                raise InvalidInput(HOST_PIN_NEEDS_PIN, field="host_pin")
+            raise InvalidInput(
+                N_(
+                    "remove the host PIN too, or keep the PIN: callers to a room without "
+                    "a PIN are never asked for a code"
+                ),
+                field="pin",
+            )
+        elif pin == host_pin:
+            # Callers typing the PIN everyone knows would all become hosts.
+            if host_pin_typed:
+                raise InvalidInput(
+                    N_("the host PIN must be different from the room's PIN"), field="host_pin"
+                )
+            raise InvalidInput(
+                N_("the PIN must be different from the room's host PIN"), field="pin"
+            )
+    with checks.field():
+        if checks.failed("host_pin") or not wait_for_host or host_pin is not None:
+            pass
+        elif wait_turned_on:
+            raise InvalidInput(
+                N_(
+                    "waiting for the host needs a host PIN: without one nobody is the host, "
+                    "and callers would wait forever"
+                ),
+                field="wait_for_host",
+            )
+        else:
+            raise InvalidInput(
+                N_("this room waits for the host: keep the host PIN, or stop waiting for the host"),
+                field="host_pin",
+            )
 
 
 async def get_room(conference_id: str) -> Room:
@@ -149,6 +256,12 @@ async def add_room(
     conference_id: str,
     pin: str | None = None,
     capacity: int | str | None = None,
+    host_pin: str | None = None,
+    wait_for_host: bool = False,
+    end_with_host: bool = False,
+    tones: bool = True,
+    muted_on_entry: bool = False,
+    record: bool = False,
 ) -> Room:
     # Every field is checked, and every refusal reported at once (FieldChecks).
     checks = FieldChecks()
@@ -157,12 +270,25 @@ async def add_room(
     with checks.field():
         clean_id = check_conference_id(conference_id)
         await _require_unused(clean_id, field="conference_id")
+    # Read by the rules between the codes, which skip a refused one.
+    clean_pin: str | None = None
+    clean_host_pin: str | None = None
     with checks.field():
         clean_pin = check_pin(pin) if pin not in (None, "") else None
+    with checks.field():
+        clean_host_pin = check_host_pin(host_pin) if host_pin not in (None, "") else None
     if capacity is None or capacity == "":
         capacity = settings.default_capacity
     with checks.field():
         clean_capacity = check_capacity(capacity, settings)
+    _check_codes(
+        checks,
+        pin=clean_pin,
+        host_pin=clean_host_pin,
+        host_pin_typed=True,
+        wait_for_host=wait_for_host,
+        wait_turned_on=True,
+    )
     bridge = await require_bridge()
     async with in_transaction():
         # The limit first, alone: no change to the fields would get past it.
@@ -185,6 +311,12 @@ async def add_room(
                 conference_id=clean_id,
                 pin=clean_pin,
                 capacity=clean_capacity,
+                host_pin=clean_host_pin,
+                wait_for_host=wait_for_host,
+                end_with_host=end_with_host,
+                tones=tones,
+                muted_on_entry=muted_on_entry,
+                record=record,
             )
         except IntegrityError:
             raise Conflict(
@@ -201,7 +333,7 @@ async def update_room(settings: Settings, conference_id: str, change: RoomChange
     refusal reported at once (FieldChecks)."""
     room = await get_room(conference_id)
     checks = FieldChecks()
-    changed: dict[str, str | int | None] = {}
+    changed: dict[str, str | int | bool | None] = {}
     with checks.field():
         if change.name is not None:
             changed["name"] = check_room_name(change.name)
@@ -211,17 +343,39 @@ async def update_room(settings: Settings, conference_id: str, change: RoomChange
             if new_id != room.conference_id:
                 await _require_unused(new_id, field="new_conference_id")
             changed["conference_id"] = new_id
+    # The room's PIN and host PIN as they would be after the change.
+    pin, host_pin = room.pin, room.host_pin
     with checks.field():
         if change.clear_pin and change.pin is not None:
             # Two opposite orders at once: doing either would ignore the other silently.
             raise InvalidInput(N_("type a new PIN or remove the PIN, not both"), field="pin")
         if change.clear_pin:
-            changed["pin"] = None
+            pin = changed["pin"] = None
         elif change.pin is not None:
-            changed["pin"] = check_pin(change.pin)
+            pin = changed["pin"] = check_pin(change.pin)
+    with checks.field():
+        if change.clear_host_pin and change.host_pin is not None:
+            raise InvalidInput(
+                N_("type a new host PIN or remove the host PIN, not both"), field="host_pin"
+            )
+        if change.clear_host_pin:
+            host_pin = changed["host_pin"] = None
+        elif change.host_pin is not None:
+            host_pin = changed["host_pin"] = check_host_pin(change.host_pin)
     with checks.field():
         if change.capacity is not None:
             changed["capacity"] = check_capacity(change.capacity, settings)
+    switches = change.switches()
+    changed.update(switches)
+    wait_for_host = switches.get("wait_for_host", room.wait_for_host)
+    _check_codes(
+        checks,
+        pin=pin,
+        host_pin=host_pin,
+        host_pin_typed=change.host_pin is not None,
+        wait_for_host=wait_for_host,
+        wait_turned_on=wait_for_host and not room.wait_for_host,
+    )
     checks.raise_any()
     try:
         updated = await Room.filter(id=room.pk).update(**changed) if changed else 1
