@@ -10,6 +10,7 @@ import pytest
 from tortoise import connections
 
 from voiceapp.conferencing import call_flow
+from voiceapp.conferencing.replies import Line
 from voiceapp.core.models import Language
 from voiceapp.core.settings import Settings
 from voiceapp.emulator import Carrier
@@ -163,14 +164,14 @@ def test_a_reply_is_rendered_once_while_kept_then_again() -> None:
         renders.append("rendered")
         return f"<Response>{len(renders)}</Response>"
 
-    joined = call_flow.goodbye(Language.FR, call_flow.Line("room_full"))
+    joined = call_flow.goodbye(Language.FR, Line("room_full"))
     assert replies.twiml((joined, None), render) == "<Response>1</Response>"
     # The same reply built anew (a value, not the same object) is the same key.
-    again = call_flow.goodbye(Language.FR, call_flow.Line("room_full"))
+    again = call_flow.goodbye(Language.FR, Line("room_full"))
     assert replies.twiml((again, None), render) == "<Response>1</Response>"
     # Another accent, or another count, is another answer.
     assert replies.twiml((again, "fr-CA"), render) == "<Response>2</Response>"
-    counted = call_flow.Line("participants", (("count", 3),))
+    counted = Line("participants", (("count", 3),))
     assert replies.twiml((call_flow.goodbye(Language.FR, counted), None), render) == (
         "<Response>3</Response>"
     )

@@ -51,7 +51,7 @@ async def test_room_without_pin_joins_conference(conference: Carrier) -> None:
     conf = joined.find("Dial/Conference")
     assert conf is not None
     assert conf.get("maxParticipants") == "10"
-    assert conf.get("statusCallbackEvent") == "start end join leave"
+    assert conf.get("statusCallbackEvent") == "start end join leave mute hold modify"
     assert "Support" not in (conf.text or "")  # the room's name never reaches the carrier
     assert "Vous êtes le premier participant." in call.said
     seat = await Seat.get(call_sid=call.call_sid)

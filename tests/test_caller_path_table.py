@@ -22,13 +22,12 @@ from voiceapp.conferencing.call_flow import (
     MAX_SILENCES,
     MAX_TRIES,
     STEPS,
-    CallState,
     Result,
-    StepName,
     Way,
     is_step,
     other_language,
 )
+from voiceapp.conferencing.replies import CallState, StepName
 from voiceapp.conferencing.rooms import CONFERENCE_ID_PATTERN, PIN_PATTERN
 from voiceapp.core.models import CallRecord, Extension, Language, Room
 from voiceapp.core.settings import Settings
@@ -117,6 +116,12 @@ async def id_of_a_full_room(carrier: Carrier, settings: Settings) -> Situation:
     return Situation(CallState(), "7777")
 
 
+@scenario("ask_id", "room_locked")
+async def id_of_a_locked_room(carrier: Carrier, settings: Settings) -> Situation:
+    await Room.filter(conference_id="5555").update(locked=True)
+    return Situation(CallState(), "5555")
+
+
 @scenario("ask_id", "unknown")
 async def id_of_no_room(carrier: Carrier, settings: Settings) -> Situation:
     return Situation(CallState(), "999")
@@ -145,6 +150,12 @@ async def right_pin(carrier: Carrier, settings: Settings) -> Situation:
 async def right_pin_of_a_full_room(carrier: Carrier, settings: Settings) -> Situation:
     room = await full_room(settings, pin="1111")
     return Situation(CallState(step="ask_pin", room_id=room.pk), "1111")
+
+
+@scenario("ask_pin", "room_locked")
+async def right_pin_of_a_locked_room(carrier: Carrier, settings: Settings) -> Situation:
+    await Room.filter(conference_id="1234").update(locked=True)
+    return Situation(await pin_state(), "4321")
 
 
 @scenario("ask_pin", "wrong")

@@ -14,7 +14,7 @@ from tortoise import connections
 
 from voiceapp import ivr_prompts
 from voiceapp.conferencing import rooms, seats
-from voiceapp.conferencing.call_flow import CallState
+from voiceapp.conferencing.replies import CallState
 from voiceapp.core.models import CallRecord, Language, Room, Seat, SeatState
 from voiceapp.core.settings import Settings
 from voiceapp.emulator import Carrier

@@ -16,6 +16,7 @@ import asyncpg
 import pytest
 
 from voiceapp import housekeeping, ivr_prompts
+from voiceapp.carrier import accounts
 from voiceapp.carrier.rest import CarrierApi
 from voiceapp.conferencing import rooms, seats
 from voiceapp.core.db import database
@@ -164,6 +165,29 @@ async def test_the_carrier_says_which_seats_are_still_in_use(
         ("GET", ACCOUNT_SID, AUTH_TOKEN)
     }
     await unconfirmed.hangup()
+
+
+async def test_a_test_calls_seat_is_never_asked_about_at_the_carrier(
+    conference: Carrier, settings: Settings
+) -> None:
+    """A call a built-in emulator placed (the Test call page, voiceapp call --stay: its
+    own AccountSid, registered) is unknown to the real carrier: asking about it there
+    would free the seat of a caller still in the room."""
+    await rooms.add_room(settings, name="Duo", conference_id="7777", capacity=2)
+    emulated = await conference.call(FR_NUMBER, digits=["7777#"], stay=True)
+    seat = await Seat.get(call_sid=emulated.call_sid)
+    assert seat.account_sid is not None  # from the participant-join
+    await accounts.register_emulator(seat.account_sid, "http://127.0.0.1:9/emulator")
+    await age_seats(settings.seat_hold_seconds + 1)
+    async with carrier_double() as double:
+        api = CarrierApi(with_carrier_api(settings, double))
+        try:
+            await housekeeping.tidy(settings, api)
+        finally:
+            await api.close()
+    assert double.requests == []
+    assert await Seat.filter(call_sid=emulated.call_sid).exists()
+    await emulated.hangup()
 
 
 async def test_an_unreachable_carrier_frees_nothing(

@@ -64,13 +64,13 @@ async def test_replayed_and_out_of_order_callbacks_change_state_once(conference:
     room = await Room.get(conference_id="5555")
     await seats.reserve_seat(room, Caller("CA-a", "+33612345678", FR_NUMBER), OVERDUE)
     await seats.reserve_seat(room, Caller("CA-b", "+33612345679", FR_NUMBER), OVERDUE)
-    assert await seats.confirm_join("CA-a", "CF1") is True
-    assert await seats.confirm_join("CA-a", "CF1") is False  # replayed join
+    assert await seats.confirm_join(seats.ParticipantReport("CA-a", "CF1")) is True
+    assert await seats.confirm_join(seats.ParticipantReport("CA-a", "CF1")) is False  # replayed join
     assert await seats.release_seat("CA-a") is True
     assert await seats.release_seat("CA-a") is False  # replayed leave
     # A leave that overtakes its join: the late join must not resurrect the seat.
     assert await seats.release_seat("CA-b") is True
-    assert await seats.confirm_join("CA-b", "CF1") is False
+    assert await seats.confirm_join(seats.ParticipantReport("CA-b", "CF1")) is False
     assert (await Room.get(pk=room.pk)).seats_taken == 0
     assert not await Seat.exists(room=room)
 
@@ -125,7 +125,7 @@ async def test_conference_end_frees_every_seat_in_it(conference: Carrier) -> Non
     room = await Room.get(conference_id="5555")
     for n in range(3):
         await seats.reserve_seat(room, Caller(f"CA-{n}", "+33612345678", FR_NUMBER), OVERDUE)
-        await seats.confirm_join(f"CA-{n}", "CF-end")
+        await seats.confirm_join(seats.ParticipantReport(f"CA-{n}", "CF-end"))
     assert await seats.release_conference("CF-end") == 3
     assert (await Room.get(pk=room.pk)).seats_taken == 0
 
@@ -168,8 +168,10 @@ async def race_a_retry(postgres_url: str) -> None:
                 "UPDATE room SET seats_taken = seats_taken + 1 WHERE id = $1", room.pk
             )
             await first.execute(
-                "INSERT INTO seat (room_id, call_sid, caller, state, reserved_at) "
-                "VALUES ($1, 'CA-race', '+33612345678', 'reserved', now())",
+                "INSERT INTO seat (room_id, call_sid, caller, state, reserved_at, is_host, "
+                "muted, on_hold, sequence) "
+                "VALUES ($1, 'CA-race', '+33612345678', 'reserved', now(), false, false, "
+                "false, 0)",
                 room.pk,
             )
             retry = asyncio.create_task(

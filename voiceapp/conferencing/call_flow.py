@@ -37,16 +37,24 @@ the carrier signs.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Literal, TypeGuard, get_args
 
+from voiceapp.carrier import accounts
 from voiceapp.conferencing import pin_lockout, rooms, seats
+from voiceapp.conferencing.replies import (
+    Ask,
+    CallState,
+    Hangup,
+    Join,
+    Line,
+    Reply,
+    StepName,
+)
 from voiceapp.core import attempt_limits
 from voiceapp.core.models import Language, Room
 from voiceapp.core.settings import Settings
 from voiceapp.history.call_records import Caller, CallOutcome, Outcome
-
-StepName = Literal["ask_id", "ask_pin", "ask_extension"]
 
 # What a step's keypad entry, or the lack of one, turned out to be.
 Result = Literal[
@@ -54,6 +62,7 @@ Result = Literal[
     "room_with_pin",  # a conference ID whose room asks for its PIN
     "seated",  # a seat taken in the room (the call's outcome written with it)
     "room_full",  # the room is at its capacity (written with the seat's attempt too)
+    "room_locked",  # the room is locked: no newcomer but its hosts
     "unknown",  # no such conference ID, or no extension the receptionist puts through to
     "wrong",  # not the room's PIN
     "locked_out",  # too many wrong PINs for the room lately (attempt_limits)
@@ -103,6 +112,7 @@ def retry(reason: str, outcome: Outcome) -> Way:
 SILENCE = Way("again", ("no_input",), Outcome.NO_INPUT, counter="quiet", last=("no_input_goodbye",))
 SEATED = Way("conference", outcome=Outcome.JOINED, with_the_seat=True)
 ROOM_FULL = Way("goodbye", ("room_full",), Outcome.ROOM_FULL, with_the_seat=True)
+ROOM_LOCKED = Way("goodbye", ("room_locked",), Outcome.ROOM_LOCKED)
 # The call's end is already in its history; nobody hears an answer.
 ALREADY_GONE = Way("hangup")
 LIMITS = {"tries": MAX_TRIES, "quiet": MAX_SILENCES}
@@ -133,6 +143,7 @@ STEPS: dict[StepName, Step] = {
             "room_with_pin": Way("ask_pin"),
             "seated": SEATED,
             "room_full": ROOM_FULL,
+            "room_locked": ROOM_LOCKED,
             "unknown": retry("unknown_id", Outcome.UNKNOWN_ID),
             "hung_up": ALREADY_GONE,
             "silence": SILENCE,
@@ -145,6 +156,7 @@ STEPS: dict[StepName, Step] = {
         ways={
             "seated": SEATED,
             "room_full": ROOM_FULL,
+            "room_locked": ROOM_LOCKED,
             "wrong": retry("wrong_pin", Outcome.WRONG_PIN),
             "locked_out": Way("goodbye", ("locked_out",), Outcome.LOCKED_OUT),
             "room_gone": Way("ask_id", ("unknown_id",)),
@@ -173,96 +185,15 @@ def is_step(to: Next) -> TypeGuard[StepName]:
 
 
 @dataclass(frozen=True)
-class CallState:
-    """What the bridge remembers between two webhooks of one call."""
-
-    step: StepName = "ask_id"
-    language: Language = Language.FR
-    tries: int = 0  # wrong entries at this step
-    quiet: int = 0  # timeouts in a row at this step
-    room_id: int | None = None  # the room whose PIN is being asked
-    accent: str | None = None  # the dialled number's text-to-speech locale (es-MX), if set
-
-
-# A prompt's placeholders, as (name, value) pairs: a reply is a value, kept and compared
-# whole (the rendered TwiML of a reply is reused; see webhooks.answers).
-Params = tuple[tuple[str, str | int], ...]
-
-
-@dataclass(frozen=True)
-class Line:
-    """One sentence to say: a prompt key and its placeholders."""
-
-    key: str
-    params: Params = ()
-    # Said in this language rather than the reply's (the offer of the other language).
-    language: Language | None = None
-    # A recorded file (path under the media directory) played instead, while it exists.
-    recording: str | None = None
-
-
-@dataclass(frozen=True)
-class Ask:
-    """Gather digits for `state.step`, then come back with them."""
-
-    state: CallState
-
-
-@dataclass(frozen=True)
-class Join:
-    """Into the room's conference on the carrier (see rooms.conference_name)."""
-
-    conference: str
-    capacity: int
-
-    @classmethod
-    def room(cls, room: Room) -> Join:
-        return cls(rooms.conference_name(room), room.capacity)
-
-
-@dataclass(frozen=True)
-class Hangup:
-    pass
-
-
-@dataclass(frozen=True)
-class Forward:
-    """Ring every target at once (E.164 numbers, SIP URIs) for `timeout` seconds; the first
-    to answer takes the call. How it went comes back for `extension` (see `routing`)."""
-
-    extension: str
-    targets: tuple[str, ...]
-    timeout: int
-
-
-@dataclass(frozen=True)
-class RecordMessage:
-    """Record a voicemail for `extension`, at most `max_length` seconds; when the caller
-    says nothing at all, say `if_silent` and hang up."""
-
-    extension: str
-    max_length: int
-    if_silent: tuple[Line, ...] = ()
-
-
-@dataclass(frozen=True)
-class Reply:
-    language: Language
-    lines: tuple[Line, ...]
-    then: Ask | Join | Hangup | Forward | RecordMessage
-    # What the call's history says from this reply on (None: nothing new), written by the
-    # webhook that answers it. Not part of the reply's identity: the TwiML, kept per reply
-    # (webhooks.answers), is the same whatever the history says.
-    outcome: CallOutcome | None = field(default=None, compare=False)
-
-
-@dataclass(frozen=True)
 class Entry:
     """What the caller's entry at a step turned out to be, with what its way needs."""
 
     result: Result
     room: Room | None = None  # the room it named: to join, to ask the PIN of, for the history
     others: int = 0  # callers already in the room, when seated
+    host: bool = False  # seated as the room's host (typed its host PIN)
+    # The host's conference is ended by voiceapp when they leave (Join.room).
+    ended_by_voiceapp: bool = False
     transfer: Reply | None = None  # the extension's own first answer, when put through
 
 
@@ -363,7 +294,8 @@ def _again(state: CallState, way: Way, entry: Entry) -> Reply:
 def _conference(
     language: Language, entry: Entry, says: tuple[Line, ...], outcome: CallOutcome | None
 ) -> Reply:
-    """In the room, the seat taken: its name (or recording) and who is there already."""
+    """In the room, the seat taken: its name (or recording), that it is recorded, and who
+    is there already."""
     room = entry.room
     assert room is not None, "seated in no room"
     if entry.others == 0:
@@ -373,7 +305,9 @@ def _conference(
     joining = Line(
         "joining", (("conference_id", room.conference_id),), recording=room.greeting_media
     )
-    return Reply(language, (*says, joining, count_line), Join.room(room), outcome)
+    recorded = (Line("recorded"),) if room.record else ()
+    join = Join.room(room, host=entry.host, ended_by_voiceapp=entry.ended_by_voiceapp)
+    return Reply(language, (*says, joining, *recorded, count_line), join, outcome)
 
 
 # ---- the conference steps' readers -----------------------------------------------------------
@@ -397,20 +331,33 @@ async def read_pin(state: CallState, digits: str, caller: Caller, settings: Sett
     room = await Room.get_or_none(id=state.room_id) if state.room_id is not None else None
     if room is None:  # deleted while the caller was typing
         return Entry("room_gone")
-    # Counted before it is compared, so that PINs typed at once cannot all be compared.
+    # Counted before it is compared, so that PINs typed at once cannot all be compared;
+    # a wrong host PIN is a wrong PIN like any other.
     admission = await pin_lockout.admit_pin(room, caller, settings)
     if not admission.admitted:
         return Entry("locked_out", room)
-    if rooms.pin_matches(room, digits):
+    # Both compared, each in constant time: how long the answer takes says nothing of
+    # which code was near.
+    participant, host = rooms.pin_matches(room, digits), rooms.host_pin_matches(room, digits)
+    if participant or host:
         await attempt_limits.withdraw(admission)
-        return _seat(room, await seats.reserve_seat(room, caller, settings.seat_overdue_seconds))
+        reservation = await seats.reserve_seat(
+            room, caller, settings.seat_overdue_seconds, host=host
+        )
+        entry = _seat(room, reservation, host=host)
+        if host and room.end_with_host:
+            ended = await accounts.controls_calls_of(caller.account_sid, settings)
+            entry = replace(entry, ended_by_voiceapp=ended)
+        return entry
     pin_lockout.wrong_pin(room, caller)
     return Entry("wrong", room)
 
 
-def _seat(room: Room, reservation: seats.Reservation) -> Entry:
+def _seat(room: Room, reservation: seats.Reservation, *, host: bool = False) -> Entry:
     if reservation.call_over:
         return Entry("hung_up", room)
+    if reservation.locked:
+        return Entry("room_locked", room)
     if not reservation.admitted:
         return Entry("room_full", room)
-    return Entry("seated", room, others=reservation.others)
+    return Entry("seated", room, others=reservation.others, host=host)

@@ -48,8 +48,9 @@ RoomBy = Literal["conference_id", "id"]
 # the same transaction, never over an end the carrier already reported (NOT_OVER_AN_END).
 #
 # Parameters: the look's, in both databases, are $1 the room's conference ID or id, $2
-# CallSid, $3 PIN checked (`Attempt.look_parameters`); PostgreSQL's one statement adds $4
-# caller, $5 now, $6 the dialled number as sent, $7 its E.164 form (`Attempt.parameters`).
+# CallSid, $3 PIN checked, $4 the host PIN typed (`Attempt.look_parameters`); PostgreSQL's
+# one statement adds $5 caller, $6 now, $7 the dialled number as sent, $8 its E.164 form
+# (`Attempt.parameters`).
 LOOK = """
 SELECT room.*, held.room_id AS held_room, ended.id IS NOT NULL AS call_ended,
        {may_try} AS may_try
@@ -66,6 +67,9 @@ MAY_TRY = (
     # The carrier has not said the call is over (its status callback can overtake this
     # webhook): nobody is there to sit down.
     "ended.id IS NULL",
+    # A locked room takes no newcomer but its hosts. Read in the same statement as the
+    # seat is taken, so a lock set before it committed is never walked past.
+    "NOT room.locked OR $4",
 )
 UNDER_CAP = "seats_taken < capacity"
 OUTCOME = {True: Outcome.JOINED, False: Outcome.ROOM_FULL}
@@ -94,15 +98,17 @@ WITH target AS (
 ), taken AS (
     {take}
 ), seated AS (
-    INSERT INTO seat (room_id, call_sid, caller, state, reserved_at)
-    SELECT target.id, $2, $4, '{reserved}', $5 FROM target, taken
+    INSERT INTO seat (room_id, call_sid, caller, state, reserved_at, is_host, muted, on_hold,
+                      sequence)
+    SELECT target.id, $2, $5, '{reserved}', $6, $4, target.muted_on_entry AND NOT $4, false, 0
+    FROM target, taken
 ), recorded AS (
     INSERT INTO call_record (call_sid, caller, called, extension_number, started_at,
                              outcome, room_id, room_name, joined_at)
-    SELECT $2, $4, $6, ({extension_of}), $5,
+    SELECT $2, $5, $7, ({extension_of}), $6,
            CASE WHEN EXISTS (SELECT 1 FROM taken) THEN '{joined}' ELSE '{room_full}' END,
            target.id, target.name,
-           CASE WHEN EXISTS (SELECT 1 FROM taken) THEN $5 END
+           CASE WHEN EXISTS (SELECT 1 FROM taken) THEN $6 END
     FROM target
     WHERE target.may_try
     ON CONFLICT (call_sid) DO UPDATE SET outcome = excluded.outcome,
@@ -120,7 +126,7 @@ POSTGRES_STATEMENTS: dict[RoomBy, str] = {
         reserved=SeatState.RESERVED.value,
         joined=OUTCOME[True].value,
         room_full=OUTCOME[False].value,
-        extension_of=EXTENSION_OF.format(param=7),
+        extension_of=EXTENSION_OF.format(param=8),
         not_over_an_end=NOT_OVER_AN_END,
     )
     for by in ("conference_id", "id")
@@ -132,7 +138,8 @@ SQLITE_LOOK: dict[RoomBy, str] = {
 }
 SQLITE_TAKE = numbered_for_sqlite(take_statement("$1"))
 SQLITE_SEAT = (
-    "INSERT INTO seat (room_id, call_sid, caller, state, reserved_at) VALUES (?, ?, ?, ?, ?)"
+    "INSERT INTO seat (room_id, call_sid, caller, state, reserved_at, is_host, muted, on_hold, "
+    "sequence) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0)"
 )
 # The call's outcome, written as call_records writes every other one. In SQLite's one
 # write transaction no end can come between the look and this, but the rule is the same.
@@ -150,17 +157,18 @@ class Attempt:
     caller: Caller
     e164: str | None  # the dialled number's E.164 form, for the history
     now: datetime
+    host: bool = False  # typed the room's host PIN
 
     @property
     def pin_checked(self) -> bool:
         return self.room_by == "id"
 
     def look_parameters(self) -> tuple[object, ...]:
-        """$1 to $3: the look's, in both databases."""
-        return (self.room, self.caller.call_sid, self.pin_checked)
+        """$1 to $4: the look's, in both databases."""
+        return (self.room, self.caller.call_sid, self.pin_checked, self.host)
 
     def parameters(self) -> tuple[object, ...]:
-        """$1 to $7: PostgreSQL's one statement's."""
+        """$1 to $8: PostgreSQL's one statement's."""
         caller = self.caller
         return (*self.look_parameters(), caller.number, self.now, caller.called, self.e164)
 
@@ -193,13 +201,68 @@ def _taken(row: dict[str, Any], seats_now: int | None) -> Taken:
     """An attempt's result from the looked-up row (the room's columns and LOOK's own)."""
     held_room, call_ended = row.pop("held_room"), bool(row.pop("call_ended"))
     del row["may_try"]
+    return Taken(room_of(row), seats_now, held_room, call_ended)
+
+
+def room_of(row: dict[str, Any]) -> Room:
+    """A Room from its row's columns, as read by hand-written SQL."""
     created_at = row["created_at"]
     if isinstance(created_at, str):
         # SQLite keeps timestamps as text. Tortoise's parser for them (iso8601) took a
         # sixth of this webhook's time under load; the standard library's is in C.
         row["created_at"] = datetime.fromisoformat(created_at)
     # Tortoise's own way from a row to a model (what its querysets use).
-    return Taken(Room._init_from_db(**row), seats_now, held_room, call_ended)
+    return Room._init_from_db(**row)
+
+
+# A caller's seat and its room, for the keypad menu: every menu webhook reads both, and
+# through the ORM the query's building cost more than the database (bench/menu_trip.py).
+SEAT_AND_ROOM = """
+SELECT seat.state AS seat_state, seat.is_host AS seat_is_host, seat.muted AS seat_muted,
+       seat.account_sid AS seat_account_sid, room.*
+FROM seat JOIN room ON room.id = seat.room_id
+WHERE seat.call_sid = $1
+"""
+SQLITE_SEAT_AND_ROOM = numbered_for_sqlite(SEAT_AND_ROOM)
+
+
+@dataclass(frozen=True)
+class SeatInRoom:
+    """What the keypad menu needs of a caller's seat, with its room."""
+
+    call_sid: str
+    state: SeatState
+    is_host: bool
+    muted: bool
+    account_sid: str | None
+    room: Room
+
+
+async def seat_in_room(call_sid: str) -> SeatInRoom | None:
+    """The call's seat and its room, in one trip; None when the call holds no seat."""
+    client = sql_client()
+    row: dict[str, Any] | None
+    if is_postgres(client):
+        async with client.acquire_connection() as connection:
+            found = await connection.fetchrow(SEAT_AND_ROOM, call_sid)
+        row = dict(found) if found is not None else None
+    else:
+
+        def read(db: sqlite3.Connection) -> dict[str, Any] | None:
+            found = db.execute(SQLITE_SEAT_AND_ROOM, (call_sid,)).fetchone()
+            return dict(zip(found.keys(), found, strict=True)) if found is not None else None
+
+        row = await run_inline(client, read)
+    if row is None:
+        return None
+    return SeatInRoom(
+        call_sid=call_sid,
+        state=SeatState(row.pop("seat_state")),
+        is_host=bool(row.pop("seat_is_host")),
+        muted=bool(row.pop("seat_muted")),
+        account_sid=row.pop("seat_account_sid"),
+        room=room_of(row),
+    )
 
 
 async def _on_postgres(client: BaseDBAsyncClient, attempt: Attempt) -> Taken:
@@ -243,7 +306,8 @@ def _steps_on_sqlite(db: sqlite3.Connection, attempt: Attempt) -> Found | None:
     caller = attempt.caller
     if taken is not None:
         seat = (row["id"], caller.call_sid, caller.number, SeatState.RESERVED.value)
-        db.execute(SQLITE_SEAT, (*seat, attempt.now))
+        muted = bool(row["muted_on_entry"]) and not attempt.host
+        db.execute(SQLITE_SEAT, (*seat, attempt.now, attempt.host, muted))
     db.execute(
         SQLITE_RECORD,
         (

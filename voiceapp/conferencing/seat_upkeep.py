@@ -20,11 +20,11 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 
 from voiceapp.carrier.rest import CALL_OVER, CarrierApi, CarrierError
 from voiceapp.conferencing import seats
-from voiceapp.core.models import Seat, SeatState
+from voiceapp.core.models import EmulatedCarrier, Seat, SeatState
 from voiceapp.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -49,9 +49,16 @@ async def check_with_carrier(api: CarrierApi, settings: Settings) -> CarrierChec
     """Ask the carrier about every seat that a lost callback could have left behind, and
     free those whose call is over (or unknown to the carrier)."""
     unconfirmed_since = seats.now() - timedelta(seconds=settings.seat_hold_seconds)
-    to_check = await Seat.filter(
-        Q(state=SeatState.JOINED) | Q(state=SeatState.RESERVED, reserved_at__lt=unconfirmed_since)
-    ).values_list("call_sid", flat=True)
+    to_check = (
+        await Seat.filter(
+            Q(state__in=(SeatState.JOINED, SeatState.IN_MENU, SeatState.REMOVED))
+            | Q(state=SeatState.RESERVED, reserved_at__lt=unconfirmed_since)
+        )
+        # Not the calls of a built-in emulator (test calls): unknown to the carrier,
+        # which would have their seats freed mid-call.
+        .exclude(account_sid__in=Subquery(EmulatedCarrier.all().values("account_sid")))
+        .values_list("call_sid", flat=True)
+    )
     if not to_check:
         return CarrierCheck()
     limit = asyncio.Semaphore(CONCURRENT_CHECKS)

@@ -29,9 +29,10 @@ from datetime import UTC, datetime, timedelta
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from voiceapp.conferencing import seat_sql
+from voiceapp.conferencing import participant_sql, seat_sql
 from voiceapp.conferencing.rooms import CONFERENCE_ID_PATTERN
 from voiceapp.conferencing.seat_sql import Attempt, RoomBy, Taken
+from voiceapp.core.db import execute_sql
 from voiceapp.core.models import Room, Seat, SeatState
 from voiceapp.core.phone_numbers import to_e164_or_none
 from voiceapp.history.call_records import Caller
@@ -50,6 +51,8 @@ class Reservation:
     others: int
     # The caller had hung up before the seat was looked for: nobody hears the answer.
     call_over: bool = False
+    # The room is locked and the caller is not its host: no seat.
+    locked: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,22 +75,27 @@ async def walk_in(conference_id: str, caller: Caller, overdue_seconds: int) -> W
     return WalkIn(taken.room, await _settle(taken, caller, overdue_seconds))
 
 
-async def reserve_seat(room: Room, caller: Caller, overdue_seconds: int) -> Reservation:
-    """A seat in `room` (its PIN already checked) if it is under its cap, with the call's
-    outcome written. A room deleted meanwhile is a full one."""
-    taken = await _take("id", room.pk, caller)
+async def reserve_seat(
+    room: Room, caller: Caller, overdue_seconds: int, *, host: bool = False
+) -> Reservation:
+    """A seat in `room` (its PIN, or its host PIN with `host`, already checked) if it is
+    under its cap and not locked to this caller, with the call's outcome written. A room
+    deleted meanwhile is a full one."""
+    taken = await _take("id", room.pk, caller, host=host)
     if taken.room is None:
         return Reservation(admitted=False, others=room.capacity)
-    return await _settle(taken, caller, overdue_seconds)
+    return await _settle(taken, caller, overdue_seconds, host=host)
 
 
-async def _take(room_by: RoomBy, key: str | int, caller: Caller) -> Taken:
+async def _take(room_by: RoomBy, key: str | int, caller: Caller, *, host: bool = False) -> Taken:
     return await seat_sql.take_seat(
-        Attempt(room_by, key, caller, to_e164_or_none(caller.called), now())
+        Attempt(room_by, key, caller, to_e164_or_none(caller.called), now(), host=host)
     )
 
 
-async def _settle(taken: Taken, caller: Caller, overdue_seconds: int) -> Reservation:
+async def _settle(
+    taken: Taken, caller: Caller, overdue_seconds: int, *, host: bool = False
+) -> Reservation:
     """The reservation an attempt amounts to. Nearly every caller is settled by the first
     attempt; the rest are the rare cases, handled here at the ORM's pace."""
     room = taken.room
@@ -100,26 +108,68 @@ async def _settle(taken: Taken, caller: Caller, overdue_seconds: int) -> Reserva
     if taken.held_room == room.pk:
         # The carrier asked again for the same call (a retried webhook): same seat.
         return Reservation(admitted=True, others=max(0, room.seats_taken - 1))
+    if room.locked and not host:
+        return Reservation(admitted=False, others=0, locked=True)
     if taken.held_room is not None:
         # A seat in another room (the caller went back and typed another ID): give it up.
         await release_seat(caller.call_sid)
-        return await reserve_seat(room, caller, overdue_seconds)
+        return await reserve_seat(room, caller, overdue_seconds, host=host)
     # Full. Overdue seats only matter once the room looks full, so they are swept then,
     # not on every join.
     if await release_overdue(overdue_seconds, room_id=room.pk):
-        retried = await _take("id", room.pk, caller)
+        retried = await _take("id", room.pk, caller, host=host)
         if retried.seats_now is not None:
             return Reservation(admitted=True, others=retried.seats_now - 1)
     return Reservation(admitted=False, others=room.capacity)
 
 
-async def confirm_join(call_sid: str, conference_sid: str) -> bool:
-    """The carrier says the caller is in the conference. True when this changed a seat;
-    a replay, or a join arriving after the leave, changes nothing."""
-    changed = await Seat.filter(call_sid=call_sid, state=SeatState.RESERVED).update(
-        state=SeatState.JOINED, joined_at=now(), conference_sid=conference_sid
-    )
-    return changed == 1
+@dataclass(frozen=True)
+class ParticipantReport:
+    """What a conference status callback says of one participant."""
+
+    call_sid: str
+    conference_sid: str
+    account_sid: str | None = None
+    muted: bool | None = None
+    on_hold: bool | None = None
+    # The carrier's SequenceNumber (0: not sent). Callbacks are not delivered in order.
+    sequence: int = 0
+
+    def parameters(self) -> tuple[object, ...]:
+        """participant_sql's $1 to $6."""
+        return (
+            self.call_sid,
+            self.conference_sid,
+            self.account_sid,
+            self.muted,
+            self.on_hold,
+            self.sequence,
+        )
+
+
+async def confirm_join(report: ParticipantReport) -> bool:
+    """The carrier says the caller is in the conference: first, or back from the keypad
+    menu (the same seat: nothing is counted again). True when this changed a seat; a
+    replay, or a join arriving after the leave, changes nothing."""
+    return bool(await execute_sql(participant_sql.JOINED, (*report.parameters(), now())))
+
+
+async def step_out(report: ParticipantReport) -> bool:
+    """The caller left the conference with the call still on (ParticipantCallStatus
+    in-progress): they pressed * for the keypad menu, or were removed, or the conference
+    ended. The seat is kept for the way back; removal and the conference's end free it
+    by their own ways (`release_conference`, the call's end)."""
+    return bool(await execute_sql(participant_sql.STEPPED_OUT, report.parameters()))
+
+
+async def participant_changed(report: ParticipantReport) -> bool:
+    """Muted or held (or let go) by the carrier: the roster follows."""
+    return bool(await execute_sql(participant_sql.CHANGED, report.parameters()))
+
+
+async def in_room(room_id: int) -> list[Seat]:
+    """The room's seats, oldest first: the Live page's roster, the menu's count."""
+    return await Seat.filter(room_id=room_id).order_by("reserved_at")
 
 
 async def release_seat(call_sid: str) -> bool:
@@ -137,11 +187,22 @@ async def release_seat(call_sid: str) -> bool:
     return True
 
 
-async def release_conference(conference_sid: str) -> int:
-    """The conference ended: free every seat still marked as in it."""
-    call_sids = await Seat.filter(conference_sid=conference_sid).values_list("call_sid", flat=True)
+async def release_conference(
+    conference_sid: str, *, room_id: int | None = None, for_everyone: bool = True
+) -> int:
+    """The conference ended: free the seats of the callers it held, and unlock the room
+    (`room_id`: a lock lasts as long as its conference). `for_everyone` False (it ended
+    because its last caller left): a caller out in the keypad menu keeps their seat, and
+    their way back starts the conference again."""
+    if room_id is not None:
+        await Room.filter(id=room_id, locked=True).update(locked=False)
+    # A removed caller's seat is freed when their call ends, which the goodbye that says
+    # why (menu_flow) brings: freed now, they would be told the conference ended.
+    ended = Seat.filter(conference_sid=conference_sid).exclude(state=SeatState.REMOVED)
+    if not for_everyone:
+        ended = ended.exclude(state=SeatState.IN_MENU)
     freed = 0
-    for call_sid in call_sids:
+    for call_sid in await ended.values_list("call_sid", flat=True):
         freed += await release_seat(str(call_sid))
     return freed
 
@@ -163,4 +224,4 @@ async def release_overdue(overdue_seconds: int, *, room_id: int | None = None) -
 
 
 async def roster(room: Room) -> list[Seat]:
-    return await Seat.filter(room_id=room.pk).order_by("reserved_at")
+    return await in_room(room.pk)

@@ -34,6 +34,7 @@ class Outcome(StrEnum):
     UNMAPPED = "unmapped"
     JOINED = "joined"
     ROOM_FULL = "room_full"
+    ROOM_LOCKED = "room_locked"
     UNKNOWN_ID = "unknown_id"
     UNKNOWN_EXTENSION = "unknown_extension"
     WRONG_PIN = "wrong_pin"
@@ -58,6 +59,7 @@ OUTCOME_LABELS = labels_for(
         Outcome.UNMAPPED: N_("Number not in service"),
         Outcome.JOINED: N_("Joined"),
         Outcome.ROOM_FULL: N_("Room full"),
+        Outcome.ROOM_LOCKED: N_("Room locked"),
         Outcome.UNKNOWN_ID: N_("Unknown conference ID"),
         # Translators: the caller typed an extension number that does not exist.
         Outcome.UNKNOWN_EXTENSION: N_("Unknown extension"),
@@ -79,6 +81,8 @@ class Caller:
     call_sid: str
     number: str  # the caller's number as the carrier gave it ("anonymous" is possible)
     called: str = ""  # the number they dialled
+    # The carrier account that placed it (AccountSid): whose REST API controls its room.
+    account_sid: str | None = None
 
 
 @dataclass(frozen=True)

@@ -92,4 +92,45 @@ PROMPTS: dict[str, Prompt] = {
         "Please leave your message after the tone, then press the pound key or hang up."
     ),
     "message_saved": spoken("Your message has been saved."),
+    # ---- inside the conference ----
+    # Translators: heard with the hold music in a room that waits for its host.
+    "host_not_here": spoken("The host has not joined yet. Please wait."),
+    # Translators: said before joining a room that is recorded.
+    "recorded": spoken("This conference is recorded."),
+    # Translators: a host locked the room; goodbye follows.
+    "room_locked": spoken("This conference is locked. No one else can join it now."),
+    # Translators: the conference ended while the caller was in the keypad menu, or left.
+    "conference_ended": spoken("The conference has ended."),
+    # Translators: a host or an administrator removed this caller; goodbye follows.
+    "removed": spoken("You have been removed from the conference."),
+    # Translators: the caller pressed * during the call; the menu's choices follow.
+    "menu_intro": spoken("Conference menu."),
+    "menu_toggle_mute": spoken("To mute or unmute yourself, press 1."),
+    "menu_count": spoken("To hear how many people are in the conference, press 2."),
+    # Translators: only hosts hear this choice.
+    "menu_toggle_lock": spoken("To lock or unlock the conference, press 3."),
+    # Translators: only hosts hear this choice.
+    "menu_toggle_mute_others": spoken("To mute or unmute everyone else, press 4."),
+    "menu_repeat": spoken("To hear this menu again, press 0."),
+    "menu_back": spoken("To return to the conference, press the pound key."),
+    "menu_wrong": spoken("That key is not in the menu."),
+    # Translators: after a choice of the keypad menu was carried out.
+    "menu_next": spoken(
+        "Choose another option, or press the pound key to return to the conference."
+    ),
+    "now_muted": spoken("You are now muted."),
+    "now_unmuted": spoken("You are no longer muted."),
+    # Translators: %(count)s people (1 or more, the caller included) are in the conference.
+    # In Spanish write "una persona" for one: "1" is read "uno".
+    "in_conference": spoken_count(
+        "There is %(count)s person in the conference.",
+        "There are %(count)s people in the conference.",
+    ),
+    "room_now_locked": spoken("The conference is now locked. No one else can join."),
+    "room_now_unlocked": spoken("The conference is now unlocked."),
+    "others_now_muted": spoken("Everyone else is now muted."),
+    "others_now_unmuted": spoken("Everyone else can speak again."),
+    # Translators: the carrier did not carry out a choice of the menu.
+    "menu_failed": spoken("That could not be done just now. Please try again later."),
+    "returning": spoken("Returning to the conference."),
 }

@@ -34,14 +34,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from voiceapp.conferencing import call_flow
-from voiceapp.conferencing.call_flow import (
+from voiceapp.conferencing.call_flow import Entry, Reader
+from voiceapp.conferencing.replies import (
     Ask,
     CallState,
-    Entry,
     Forward,
     Hangup,
     Line,
-    Reader,
     RecordMessage,
     Reply,
     StepName,

@@ -23,7 +23,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from twilio.twiml.voice_response import VoiceResponse
 
-from voiceapp.conferencing.call_flow import Reply
+from voiceapp.conferencing.replies import Reply
 from voiceapp.core.db import is_connection_lost
 from voiceapp.core.models import Language
 from voiceapp.core.settings import Settings

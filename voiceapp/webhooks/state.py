@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
-from voiceapp.conferencing.call_flow import STEPS, CallState, StepName
+from voiceapp.conferencing.call_flow import STEPS
+from voiceapp.conferencing.replies import CallState, MenuState, StepName
 from voiceapp.core.models import Language
 from voiceapp.core.say_locales import parse_locale
 
@@ -62,6 +63,28 @@ def state_from(query: Mapping[str, str]) -> CallState:
         tries=_small_int(query.get("tries")),
         quiet=_small_int(query.get("quiet")),
         room_id=_small_int(room) if room else None,
+        accent=accent_from(query),
+    )
+
+
+def menu_query(state: MenuState) -> dict[str, str]:
+    """The keypad menu's state; also the query of the <Dial> action that opens it."""
+    query = {"lang": state.language.value, "room": str(state.room_id)}
+    if state.wrong:
+        query["wrong"] = str(state.wrong)
+    query.update(accent_query(state.accent))
+    return query
+
+
+def menu_state_from(query: Mapping[str, str]) -> MenuState | None:
+    """None without a room: nothing to go back to (the caller hears goodbye)."""
+    room = _small_int(query.get("room"), default=-1)
+    if room < 0:
+        return None
+    return MenuState(
+        room_id=room,
+        language=language_from(query),
+        wrong=_small_int(query.get("wrong")),
         accent=accent_from(query),
     )
 

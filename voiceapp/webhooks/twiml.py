@@ -7,13 +7,15 @@ from twilio.twiml import TwiML
 from twilio.twiml.voice_response import VoiceResponse
 
 from voiceapp import ivr_prompts
-from voiceapp.conferencing.call_flow import (
-    STEPS,
+from voiceapp.conferencing.call_flow import STEPS
+from voiceapp.conferencing.replies import (
     Ask,
     Forward,
     Hangup,
     Join,
     Line,
+    MenuAsk,
+    MenuState,
     RecordMessage,
     Reply,
 )
@@ -21,10 +23,12 @@ from voiceapp.core.models import Language
 from voiceapp.core.settings import Settings
 from voiceapp.ivr_prompts import Speaker
 from voiceapp.switchboard.extensions import is_sip_uri
-from voiceapp.webhooks.state import accent_query, extension_query, state_query, url
+from voiceapp.webhooks.state import accent_query, extension_query, menu_query, state_query, url
 
-# Conference status events we keep the roster with.
-CONFERENCE_EVENTS = "start end join leave"
+# Conference status events we keep the roster with (who is in, muted, on hold).
+CONFERENCE_EVENTS = "start end join leave mute hold modify"
+# The <Conference record> value that records from the conference's start to its end.
+RECORD_FROM_START = "record-from-start"
 
 
 def say(parent: TwiML, line: Line, language: Language, speaker: Speaker) -> None:
@@ -64,6 +68,9 @@ def render(reply: Reply, settings: Settings, accent: str | None = None) -> Voice
         # A <Gather> that times out with no digits falls through to the next verb.
         response.redirect(url(settings.public_url, "/voice/silence", query), method="POST")
         return response
+    if isinstance(then, MenuAsk):
+        menu_ask(response, reply, then, speaker)
+        return response
     for line in reply.lines:
         say(response, line, reply.language, speaker)
     if isinstance(then, Forward):
@@ -75,26 +82,75 @@ def render(reply: Reply, settings: Settings, accent: str | None = None) -> Voice
         for line in then.if_silent:
             say(response, line, reply.language, speaker)
     if isinstance(then, Join):
-        # The carrier hangs the caller up at the time limit: no seat is ever needed for
-        # longer, which is what lets a seat whose hang-up was lost be freed (seats).
-        dial = response.dial(time_limit=settings.call_time_limit_seconds)
-        dial.conference(
-            then.conference,
-            max_participants=then.capacity,
-            start_conference_on_enter=True,
-            end_conference_on_exit=False,
-            beep=True,
-            wait_url=url(settings.public_url, "/voice/hold", _hold_query(reply.language, speaker)),
-            wait_method="POST",
-            status_callback=url(settings.public_url, "/voice/conference-status"),
-            status_callback_event=CONFERENCE_EVENTS,
-            status_callback_method="POST",
-        )
-        # The conference ended or the caller was removed: end the call politely.
-        say(response, Line("goodbye"), reply.language, speaker)
-    assert isinstance(then, Join | Hangup | RecordMessage)
+        join(response, then, reply.language, speaker)
+        # With the <Dial>'s action the call goes on there: nothing after it is reached.
+        return response
+    assert isinstance(then, Hangup | RecordMessage)
     response.hangup()
     return response
+
+
+def join(response: VoiceResponse, then: Join, language: Language, speaker: Speaker) -> None:
+    """<Dial><Conference> as the room's settings and the caller's part say. * takes the
+    caller out to the keypad menu (hangupOnStar: there is no keypad inside <Conference>),
+    at the <Dial>'s action, which also hears of a removal or the conference's end."""
+    settings = speaker.settings
+    menu_state = MenuState(then.room_id, language, accent=speaker.accent)
+    # The carrier hangs the caller up at the time limit: no seat is ever needed for
+    # longer, which is what lets a seat whose hang-up was lost be freed (seats).
+    dial = response.dial(
+        time_limit=settings.call_time_limit_seconds,
+        hangup_on_star=True,
+        action=url(settings.public_url, "/voice/menu", menu_query(menu_state)),
+        method="POST",
+    )
+    hold = _hold_query(language, speaker)
+    if then.waits_for_host:
+        hold["host"] = "wait"
+    recording: dict[str, str] = {}
+    if then.record:
+        # Only the first participant's settings count at the carrier: every join says it.
+        recording = {
+            "record": RECORD_FROM_START,
+            "recording_status_callback": url(
+                settings.public_url, "/voice/recording-status", {"room": str(then.room_id)}
+            ),
+            "recording_status_callback_method": "POST",
+            "recording_status_callback_event": "completed",
+        }
+    dial.conference(
+        then.conference,
+        max_participants=then.capacity,
+        start_conference_on_enter=then.start_on_enter,
+        end_conference_on_exit=then.end_on_exit,
+        muted=then.muted,
+        beep=then.tones,
+        wait_url=url(settings.public_url, "/voice/hold", hold),
+        wait_method="POST",
+        status_callback=url(settings.public_url, "/voice/conference-status"),
+        status_callback_event=CONFERENCE_EVENTS,
+        status_callback_method="POST",
+        **recording,
+    )
+
+
+def menu_ask(response: VoiceResponse, reply: Reply, then: MenuAsk, speaker: Speaker) -> None:
+    """One key of the keypad menu: "#" is a choice here (back to the conference), so no
+    key finishes the entry; silence falls through to the way back."""
+    settings = speaker.settings
+    query = menu_query(then.state)
+    gather = response.gather(
+        input="dtmf",
+        num_digits=1,
+        finish_on_key="",
+        timeout=settings.gather_timeout_seconds,
+        action=url(settings.public_url, "/voice/menu-key", query),
+        method="POST",
+        action_on_empty_result=False,
+    )
+    for line in reply.lines:
+        say(gather, line, reply.language, speaker)
+    response.redirect(url(settings.public_url, "/voice/menu-silence", query), method="POST")
 
 
 def forward(response: VoiceResponse, then: Forward, language: Language, speaker: Speaker) -> None:
@@ -134,21 +190,22 @@ def _hold_query(language: Language, speaker: Speaker) -> dict[str, str]:
     return {"lang": language.value, **accent_query(speaker.accent)}
 
 
-def hold_music(language: Language, speaker: Speaker) -> VoiceResponse:
-    """What a caller alone in a room hears until someone joins (the conference waitUrl):
-    our own hold music, looped by the carrier (loop=0) until the conference starts."""
+def hold_music(language: Language, speaker: Speaker, *, for_host: bool = False) -> VoiceResponse:
+    """What a caller alone in a room hears until someone joins (the conference waitUrl),
+    or, `for_host`, until the room's host does: our own hold music, looped by the
+    carrier (loop=0) until the conference starts."""
     response = VoiceResponse()
-    say(response, Line("please_wait"), language, speaker)
+    say(response, Line("host_not_here" if for_host else "please_wait"), language, speaker)
     music = ivr_prompts.hold_music_url(speaker.settings)
     if music is not None:
         response.play(music, loop=0)
         return response
     # Not generated yet (voiceapp prompts render): a pause, then this document again.
     response.pause(length=20)
-    response.redirect(
-        url(speaker.settings.public_url, "/voice/hold", _hold_query(language, speaker)),
-        method="POST",
-    )
+    query = _hold_query(language, speaker)
+    if for_host:
+        query["host"] = "wait"
+    response.redirect(url(speaker.settings.public_url, "/voice/hold", query), method="POST")
     return response
 
 

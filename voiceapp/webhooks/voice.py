@@ -6,8 +6,9 @@ from __future__ import annotations
 from starlette.routing import Route
 from twilio.twiml.voice_response import VoiceResponse
 
-from voiceapp.conferencing import call_flow, rooms, seats
-from voiceapp.conferencing.call_flow import Reply
+from voiceapp.conferencing import call_flow, controls, rooms, seats
+from voiceapp.conferencing.replies import Reply
+from voiceapp.conferencing.seats import ParticipantReport
 from voiceapp.core.models import Language
 from voiceapp.history import call_records
 from voiceapp.history.call_records import Caller
@@ -20,10 +21,28 @@ from voiceapp.webhooks.state import accent_from, language_from, state_from
 
 # CallStatus values after which the call is over (the carrier's status callback).
 CALL_OVER = {"completed", "busy", "failed", "no-answer", "canceled"}
+# A participant-leave's ParticipantCallStatus when the call goes on without the conference.
+STILL_ON = {"in-progress", "ringing", "queued"}
+# Callbacks that change a participant's flags (muted, on hold) and nothing else.
+PARTICIPANT_CHANGES = {
+    "participant-mute",
+    "participant-unmute",
+    "participant-hold",
+    "participant-unhold",
+    "participant-modify",
+}
+# A conference that ended because its last caller left: one out in the keypad menu keeps
+# their seat, and their way back starts it again. Any other end is for everyone.
+ENDED_BY_LEAVING = {"last-participant-left", "last-participant-kicked"}
 
 
 def caller_of(voice: VoiceRequest) -> Caller:
-    return Caller(call_sid=voice.call_sid, number=voice.caller, called=voice.called)
+    return Caller(
+        call_sid=voice.call_sid,
+        number=voice.caller,
+        called=voice.called,
+        account_sid=voice.field("AccountSid") or None,
+    )
 
 
 async def answered(voice: VoiceRequest, reply: Reply, accent: str | None = None) -> str:
@@ -72,15 +91,52 @@ async def silence(voice: VoiceRequest) -> str:
     return await answered(voice, call_flow.on_silence(state), state.accent)
 
 
+def _flag(voice: VoiceRequest, name: str) -> bool | None:
+    value = voice.field(name)
+    return None if value not in ("true", "false") else value == "true"
+
+
+def participant_report(voice: VoiceRequest) -> ParticipantReport:
+    return ParticipantReport(
+        call_sid=voice.call_sid,
+        conference_sid=voice.field("ConferenceSid"),
+        account_sid=voice.field("AccountSid") or None,
+        muted=_flag(voice, "Muted"),
+        on_hold=_flag(voice, "Hold"),
+        sequence=voice.whole_number("SequenceNumber") or 0,
+    )
+
+
+async def call_left(voice: VoiceRequest) -> None:
+    """The call is over: a host's leaving may end the room's conference, then its seat
+    is freed (even when the end could not be asked for)."""
+    try:
+        await controls.end_when_host_gone(voice.settings, voice.call_sid)
+    finally:
+        await seats.release_seat(voice.call_sid)
+
+
 @voice_webhook
 async def conference_status(voice: VoiceRequest) -> VoiceResponse:
     event = voice.field("StatusCallbackEvent")
     if event == "participant-join":
-        await seats.confirm_join(voice.call_sid, voice.field("ConferenceSid"))
+        await seats.confirm_join(participant_report(voice))
     elif event == "participant-leave":
-        await seats.release_seat(voice.call_sid)
+        if voice.field("ParticipantCallStatus") in STILL_ON:
+            # Out to the keypad menu, removed, or the conference ended: the seat is kept
+            # for the way back until one of those says otherwise (menu_flow).
+            await seats.step_out(participant_report(voice))
+        else:
+            await call_left(voice)
+    elif event in PARTICIPANT_CHANGES:
+        await seats.participant_changed(participant_report(voice))
     elif event == "conference-end":
-        await seats.release_conference(voice.field("ConferenceSid"))
+        reason = voice.field("ReasonConferenceEnded")
+        await seats.release_conference(
+            voice.field("ConferenceSid"),
+            room_id=rooms.room_id_of(voice.field("FriendlyName")),
+            for_everyone=reason not in ENDED_BY_LEAVING,
+        )
     return VoiceResponse()
 
 
@@ -93,14 +149,15 @@ async def call_status(voice: VoiceRequest) -> VoiceResponse:
         try:
             await call_records.end_call(caller_of(voice), voice.whole_number("CallDuration"))
         finally:
-            await seats.release_seat(voice.call_sid)
+            await call_left(voice)
     return VoiceResponse()
 
 
 @voice_webhook
 async def hold(voice: VoiceRequest) -> VoiceResponse:
     speaker = Speaker(voice.settings, accent_from(voice.query))
-    return twiml.hold_music(language_from(voice.query), speaker)
+    for_host = voice.query.get("host") == "wait"
+    return twiml.hold_music(language_from(voice.query), speaker, for_host=for_host)
 
 
 @voice_webhook
