@@ -25,16 +25,17 @@ from starlette.types import Message
 from voiceapp.accounts import admins
 from voiceapp.admin import test_call
 from voiceapp.admin.sessions import COOKIE
-from voiceapp.admin.test_call_lines import Sentences, whole_sentences
+from voiceapp.admin.test_call_lines import Heard, Sentences, Transcript, whole_sentences
 from voiceapp.app import create_app
 from voiceapp.carrier.recordings import local_file
-from voiceapp.conferencing import seats
-from voiceapp.core.models import AccountRole, CallRecord, Room
+from voiceapp.conferencing import controls, seats
+from voiceapp.core.models import AccountRole, CallRecord, Room, Seat
 from voiceapp.core.settings import Settings
 from voiceapp.emulator import Carrier
+from voiceapp.emulator.events import Event
 from voiceapp.switchboard import voicemail
 
-from ..conftest import ES_NUMBER, FR_NUMBER, PUBLIC_URL, provision_conference
+from ..conftest import ES_NUMBER, FR_NUMBER, PUBLIC_URL, make_settings, provision_conference
 from ..test_routing import (
     ALICE_NUMBER,
     GOODBYE,
@@ -648,3 +649,110 @@ async def test_a_rendered_prompt_with_a_value_is_one_line(playing_site: Site) ->
         ]
         await socket.disconnect()
         await other.hangup()
+
+
+# ---- inside the conference: what the carrier does to the caller there ------------------------
+
+# Each kind of event the emulator notes in a conference, as its words are (in_conference.py,
+# conferences.py), and the line the page shows for it in English, French and Spanish.
+IN_CONFERENCE_LINES = [
+    (
+        Event("wait", "waiting for the host: conference voiceapp-room-1 has not started"),
+        "Waiting for a host: the conference starts when one joins",
+        "En attente d'un organisateur : la conférence commence dès qu'il arrive",
+        "Esperando a un anfitrión: la conferencia empieza cuando se una",
+    ),
+    (
+        Event("menu", "* pressed: out of the conference"),
+        "You pressed *: out of the conference, to the keypad menu",
+        "Vous avez tapé * : sortie de la conférence, vers le menu du clavier",
+        "Ha marcado *: sale de la conferencia y pasa al menú del teclado",
+    ),
+    (
+        Event("tone", "entry tone: a caller joins"),
+        "Tone: a caller joined",
+        "Bip : un participant est arrivé",
+        "Tono: ha entrado un participante",
+    ),
+    (
+        Event("tone", "exit tone: a caller leaves"),
+        "Tone: a caller left",
+        "Bip : un participant est parti",
+        "Tono: ha salido un participante",
+    ),
+    (
+        Event("muted", "muted by the host"),
+        "Muted: the others cannot hear you",
+        "Micro coupé : les autres ne vous entendent pas",
+        "Silenciado: los demás no le oyen",
+    ),
+    (
+        Event("unmuted", "unmuted by the host"),
+        "Unmuted: the others can hear you",
+        "Micro rétabli : les autres vous entendent",
+        "Micrófono activado: los demás le oyen",
+    ),
+    (
+        Event("held", "put on hold by the host"),
+        "Put on hold: you cannot hear the conference",
+        "Mis en attente : vous n'entendez plus la conférence",
+        "En espera: no oye la conferencia",
+    ),
+    (
+        Event("unheld", "back from hold"),
+        "Back from hold",
+        "Fin de la mise en attente",
+        "Fuera de espera",
+    ),
+    (
+        Event("removed", "removed from the conference by the host"),
+        "A host removed you from the conference",
+        "Un organisateur vous a retiré de la conférence",
+        "Un anfitrión le ha retirado de la conferencia",
+    ),
+    (
+        Event("ended", "the conference has ended"),
+        "The conference ended",
+        "La conférence a pris fin",
+        "La conferencia ha terminado",
+    ),
+]
+
+
+@pytest.mark.parametrize(("language", "column"), [("en", 1), ("fr", 2), ("es", 3)])
+async def test_what_happens_in_the_conference_has_a_line_in_the_admins_language(
+    language: str, column: int
+) -> None:
+    transcript = Transcript(language, make_settings("sqlite://:memory:"))
+    for row in IN_CONFERENCE_LINES:
+        event = row[0]
+        message = await transcript.message(Heard(event, "voiceapp-room-1"))
+        assert message == {"type": "event", "kind": event.kind, "line": row[column]}
+    # An announcement is heard as a prompt is: its words, said in their language.
+    announced = await transcript.message(Heard(Event("announce", "Bonjour à tous.", "fr-FR")))
+    assert announced == {
+        "type": "event",
+        "kind": "announce",
+        "line": "Bonjour à tous.",
+        "lang": "fr-FR",
+        "speak": {"text": "Bonjour à tous.", "lang": "fr-FR"},
+    }
+
+
+async def test_the_live_controls_reach_the_test_call_and_its_transcript_says_so(
+    site: Site,
+) -> None:
+    socket = site.socket()
+    await join_ventes(socket)
+    seat = await Seat.get(caller=f"client:{USERNAME}")
+    # As the Live page does: the server's own emulator answers the carrier's REST API.
+    settings: Settings = site.app.state.settings
+    await controls.set_seat_muted(settings, seat.call_sid, True)
+    assert (await socket.until("muted"))["line"] == "Muted: the others cannot hear you"
+    await controls.set_seat_muted(settings, seat.call_sid, False)
+    assert (await socket.until("unmuted"))["line"] == "Unmuted: the others can hear you"
+    await controls.remove_seat(settings, seat.call_sid)
+    assert (await socket.until("removed"))["line"] == "A host removed you from the conference"
+    assert (await socket.until("hangup"))["line"] == "Call ended"
+    await socket.until_closed()
+    assert await callers_in("1234") == []

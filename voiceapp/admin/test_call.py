@@ -8,6 +8,12 @@ page, and gives it back through the carrier's own leave and status callbacks whe
 ends: the Hang up button, the tab closed, or MAX_CALL_SECONDS in the room. Nothing is
 looked up between requests, which keeps it right behind several workers.
 
+Each worker has one emulated carrier for its test calls (TestCallCarrier), with an account
+of its own whose REST API (emulator.rest_api) it serves on loopback and registers in the
+database: the Live page's controls (mute, remove, end...) reach a test call through the
+AccountSid its webhooks carry, whichever worker shows the page. It starts with the
+worker's first test call and stops with the worker.
+
 Who may open the socket: a logged-in admin, from a page of this site. A WebSocket carries
 no CSRF token and any site may open one with our cookie, so its Origin must be ours:
 VOICEAPP_PUBLIC_URL's, or that of the Host it was opened on. Anything else is closed before
@@ -46,7 +52,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Callable
-from contextlib import suppress
+from contextlib import AsyncExitStack, suppress
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -63,14 +69,16 @@ from voiceapp.admin.labels import CALLER_LANGUAGES
 from voiceapp.admin.locale import request_language
 from voiceapp.admin.templating import render
 from voiceapp.admin.test_call_lines import Heard, Recount, Transcript
+from voiceapp.carrier import accounts
 from voiceapp.core.i18n import N_, translations
 from voiceapp.core.models import AccountRole, AdminUser, PhoneNumber
 from voiceapp.core.settings import Settings
 from voiceapp.emulator.carrier import Carrier, EmulatedCall
-from voiceapp.emulator.conferences import Conference
 from voiceapp.emulator.events import Event
 from voiceapp.emulator.far_end import DialOutcome
 from voiceapp.emulator.keypad import Handset
+from voiceapp.emulator.rest_api import serving_rest_api
+from voiceapp.emulator.sids import random_account_sid
 from voiceapp.switchboard import numbers
 
 log = logging.getLogger(__name__)
@@ -101,13 +109,58 @@ POLICY_VIOLATION = 1008  # WebSocket close codes (RFC 6455)
 INTERNAL_ERROR = 1011
 
 
+class TestCallCarrier:
+    """This worker's emulated carrier for its test calls: one Carrier, so that two test
+    calls to one room are in one conference as on a carrier, and its REST API, served and
+    registered (carrier.accounts) while the worker runs."""
+
+    __test__ = False  # not a pytest test class, whatever its name
+
+    def __init__(self) -> None:
+        self._carrier: Carrier | None = None
+        self._running = AsyncExitStack()
+        self._starting = asyncio.Lock()
+
+    async def carrier(self, app: Starlette, settings: Settings) -> Carrier:
+        async with self._starting:
+            if self._carrier is None:
+                self._carrier = await self._start(app, settings)
+            return self._carrier
+
+    async def _start(self, app: Starlette, settings: Settings) -> Carrier:
+        # A fault of ours reaches the emulator as a 500, as it would reach a carrier,
+        # and the transcript says what the caller would hear then.
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        client = httpx.AsyncClient(transport=transport, base_url=settings.public_url)
+        await self._running.enter_async_context(client)
+        carrier = Carrier(
+            client,
+            settings.public_url,
+            settings.auth_token,
+            media_dir=settings.media_dir,
+            account_sid=random_account_sid(),
+        )
+        try:
+            api_url = await self._running.enter_async_context(serving_rest_api(carrier))
+            await accounts.register_emulator(carrier.account_sid, api_url)
+        except Exception:  # the test calls work all the same, out of the Live controls' reach
+            log.exception("test calls: cannot serve or register the emulator's REST API")
+        else:
+            self._running.push_async_callback(accounts.forget_emulator, carrier.account_sid)
+        return carrier
+
+    async def stop(self) -> None:
+        async with self._starting:
+            self._carrier = None
+            await self._running.aclose()
+
+
 class CallSlots:
-    """This worker's test calls: how many each admin has, and the conferences they are
-    in (shared, so that two test calls to one room are in one conference, as on a carrier)."""
+    """This worker's test calls: how many each admin has, and the carrier they go through."""
 
     def __init__(self) -> None:
         self.by_admin: Counter[int] = Counter()
-        self.conferences: dict[str, Conference] = {}
+        self.network = TestCallCarrier()
 
     def claim(self, admin_id: int) -> bool:
         if self.by_admin[admin_id] >= MAX_CALLS_PER_ADMIN:
@@ -126,6 +179,13 @@ def call_slots(app: Starlette) -> CallSlots:
     if slots is None:
         slots = app.state.test_calls = CallSlots()
     return cast(CallSlots, slots)
+
+
+async def stop_emulator(app: Starlette) -> None:
+    """The worker stops: so does its test calls' carrier (REST API, registration)."""
+    slots = getattr(app.state, "test_calls", None)
+    if slots is not None:
+        await cast(CallSlots, slots).network.stop()
 
 
 def number_label(number: PhoneNumber, gettext: Callable[[str], str]) -> str:
@@ -226,47 +286,32 @@ class TestCall:
         if asked is None:
             return
         to, answer = asked
-        app = self.websocket.app
-        public_url = self.settings.public_url
-        # A fault of ours reaches the emulator as a 500, as it would reach a carrier,
-        # and the transcript says what the caller would hear then.
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url=public_url) as client:
-            carrier = Carrier(
-                client,
-                public_url,
-                self.settings.auth_token,
-                media_dir=self.settings.media_dir,
-                conferences=slots.conferences,
-            )
-            # From "client:NAME", as a carrier's browser and app calls are.
-            call = carrier.dial(
-                to,
-                caller=f"client:{self.user.username}",
-                keypad=self.handset,
-                answer=answer,
-                message_seconds=MESSAGE_SECONDS,
-            )
-            call.on_event = lambda event: self._heard_of(event, call)
-            sender = asyncio.create_task(self._send_events())
-            reader = asyncio.create_task(self._read_keys())
-            counter: asyncio.Task[None] | None = None
-            try:
-                await call.run(stay=True)
-                if not _stopping():
-                    if call.conference is not None:
-                        counter = asyncio.create_task(self._recount(call))
-                    await call.stay(MAX_CALL_SECONDS)
-            finally:
-                # Even cancelled (the server stopping), the caller leaves the room.
-                if counter is not None:
-                    counter.cancel()
-                await call.hangup()
-                reader.cancel()
-                self.events.put_nowait(None)
-                with suppress(asyncio.CancelledError):
-                    await reader
-                await sender
+        carrier = await slots.network.carrier(self.websocket.app, self.settings)
+        # From "client:NAME", as a carrier's browser and app calls are.
+        call = carrier.dial(
+            to,
+            caller=f"client:{self.user.username}",
+            keypad=self.handset,
+            answer=answer,
+            message_seconds=MESSAGE_SECONDS,
+        )
+        call.on_event = lambda event: self._heard_of(event, call)
+        sender = asyncio.create_task(self._send_events())
+        reader = asyncio.create_task(self._read_keys())
+        counter = asyncio.create_task(self._recount(call))
+        try:
+            await call.run(stay=True)
+            if not _stopping():
+                await call.stay(MAX_CALL_SECONDS)
+        finally:
+            # Even cancelled (the server stopping), the caller leaves the room.
+            counter.cancel()
+            await call.hangup()
+            reader.cancel()
+            self.events.put_nowait(None)
+            with suppress(asyncio.CancelledError):
+                await reader
+            await sender
         await self.close(1000)
 
     async def _call_asked(self) -> tuple[str, DialOutcome] | None:
@@ -320,7 +365,8 @@ class TestCall:
         """While the caller is in a room, have its count of callers read again now and
         then: others join and leave it from their phones, on any worker, and the status
         line says what the Live page says. Queued with the events, so it never passes
-        the line of the caller's own joining."""
+        the line of the caller's own joining. (Out of the room in the keypad menu, and
+        back: it counts whenever the caller is in.)"""
         while True:
             await asyncio.sleep(RECOUNT_SECONDS)
             if call.conference is not None:

@@ -112,7 +112,8 @@ class Transcript:
         message: dict[str, Any] = {"type": "event", "kind": event.kind, "line": ""}
         if event.kind == "play":
             message.update(self._heard(event))
-        elif event.kind in ("say", "hold"):
+        elif event.kind in ("say", "hold", "announce"):
+            # An announcement (the carrier's AnnounceUrl) is heard as any prompt is.
             self.sentences.close()
             message.update(self._heard(event))
         elif event.kind == "conference":
@@ -185,10 +186,28 @@ class Transcript:
             "ring": _("Put through: %(detail)s"),
             "record": _("Voicemail: %(detail)s"),
             "error": _("Problem: %(detail)s"),
+            # Inside the conference: what the carrier does to the caller there.
+            "wait": _("Waiting for a host: the conference starts when one joins"),
+            "menu": _("You pressed *: out of the conference, to the keypad menu"),
+            "tone": self._tone(event),
+            "muted": _("Muted: the others cannot hear you"),
+            "unmuted": _("Unmuted: the others can hear you"),
+            "held": _("Put on hold: you cannot hear the conference"),
+            "unheld": _("Back from hold"),
+            "removed": _("A host removed you from the conference"),
+            "ended": _("The conference ended"),
         }
         # Redirects and the like are the carrier's business: no line.
         line = lines.get(event.kind, "")
         return line % {"keys": event.text, "detail": event.text}
+
+    def _tone(self, event: Event) -> str:
+        """A tone's line: the emulator's words say whether it is the entry or the exit
+        tone (conferences.py: "entry tone: ...", "exit tone: ...")."""
+        _ = self.gettext
+        if event.text.startswith("entry"):
+            return _("Tone: a caller joined")
+        return _("Tone: a caller left")
 
     def _site_path(self, url: str) -> str | None:
         """Our media URL as a path on this site, which the page may load; None for any

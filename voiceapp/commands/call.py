@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager, nullcontext
 
 import httpx
-from tortoise.exceptions import OperationalError
+from tortoise.exceptions import DBConnectionError, OperationalError
 
+from voiceapp.carrier import accounts
 from voiceapp.commands.base import Groups
 from voiceapp.core import db, server_secrets
 from voiceapp.core.errors import InvalidInput
@@ -16,6 +20,8 @@ from voiceapp.emulator.carrier import Carrier, EmulatedCall
 from voiceapp.emulator.events import Event
 from voiceapp.emulator.far_end import DIAL_OUTCOMES, MESSAGE_SECONDS
 from voiceapp.emulator.inprocess import in_process_carrier, remote_carrier
+from voiceapp.emulator.rest_api import serving_rest_api
+from voiceapp.emulator.sids import ACCOUNT_SID, random_account_sid
 
 
 def register(groups: Groups) -> None:
@@ -32,7 +38,8 @@ def register(groups: Groups) -> None:
         action="append",
         default=[],
         metavar="INPUT",
-        help="one keypad entry, e.g. 1234# (repeat for each prompt)",
+        help="one keypad entry, e.g. 1234# (repeat for each prompt); in a conference, an "
+        "entry that starts with * presses * there (out to the keypad menu)",
     )
     call.add_argument(
         "--answer",
@@ -53,7 +60,8 @@ def register(groups: Groups) -> None:
         type=int,
         metavar="SECONDS",
         help="once in a conference, stay there SECONDS before hanging up (the Live page "
-        "shows the caller meanwhile); Ctrl-C hangs up sooner (default: hang up at once)",
+        "shows the caller meanwhile, and its controls reach the call); * opens the keypad "
+        "menu; Ctrl-C hangs up sooner (default: hang up at once)",
     )
     call.add_argument("--url", help="base URL of a running voiceapp (default: run it in-process)")
     call.set_defaults(handler=run_call)
@@ -79,6 +87,31 @@ async def _kept_carrier_token(settings: Settings) -> str:
             return await server_secrets.carrier_token()
     except OperationalError:
         raise InvalidInput(how_to_sign) from None
+
+
+@asynccontextmanager
+async def live_controls(
+    carrier: Carrier, settings: Settings, *, open_database: bool
+) -> AsyncIterator[None]:
+    """While the call stays: serve this emulator's REST API and register it in the
+    database, so that the Live page and `voiceapp live` (mute, remove, end...) reach the
+    conferences it holds. `open_database`: this process has no ORM open (--url)."""
+    async with AsyncExitStack() as stack:
+        api_url = await stack.enter_async_context(serving_rest_api(carrier))
+        local_file = db.sqlite_file(settings.database_url) if open_database else None
+        try:
+            if local_file is not None and not local_file.exists():
+                raise OSError(f"no database at {local_file}")
+            if open_database:
+                await stack.enter_async_context(db.database(settings.database_url))
+            await accounts.register_emulator(carrier.account_sid, api_url)
+        except (OperationalError, DBConnectionError, OSError) as error:
+            # The call goes on; only the server's controls cannot find it.
+            print(f"☰ Live controls cannot reach this call: {error}", flush=True)
+        else:
+            stack.push_async_callback(accounts.forget_emulator, carrier.account_sid)
+            print(f"☰ Live controls reach this call through {api_url}", flush=True)
+        yield
 
 
 async def run_call(args: argparse.Namespace, settings: Settings) -> int:
@@ -112,17 +145,35 @@ async def run_call(args: argparse.Namespace, settings: Settings) -> int:
             await call.stay(args.stay)
         return call
 
+    staying = args.stay is not None
+    # Staying, the call can be controlled from the Live page: its AccountSid tells this
+    # emulator apart from any other on the database (carrier.accounts).
+    account_sid = random_account_sid() if staying else ACCOUNT_SID
+
+    def controls(carrier: Carrier, *, open_database: bool) -> AbstractAsyncContextManager[None]:
+        if not staying:
+            return nullcontext()
+        return live_controls(carrier, settings, open_database=open_database)
+
     try:
         if args.url:
             token = settings.auth_token or await _kept_carrier_token(settings)
             # On this machine, the server reads its recordings from this same media
             # directory (VOICEAPP_MEDIA_DIR): a voicemail left here plays on its page.
-            async with remote_carrier(
-                args.url, token, echo=echo, media_dir=settings.media_dir
-            ) as carrier:
+            remote = remote_carrier(
+                args.url, token, echo=echo, media_dir=settings.media_dir, account_sid=account_sid
+            )
+            async with remote as carrier, controls(carrier, open_database=True):
                 call = await place(carrier)
         else:
-            async with in_process_carrier(settings, echo=echo) as carrier:
+            if staying and not settings.auth_token:
+                # The token a server on this database asks emulators' REST APIs with.
+                token = await _kept_carrier_token(settings)
+                settings = dataclasses.replace(settings, auth_token=token)
+            async with (
+                in_process_carrier(settings, echo=echo, account_sid=account_sid) as carrier,
+                controls(carrier, open_database=False),
+            ):
                 call = await place(carrier)
     except httpx.HTTPError as error:
         raise InvalidInput(f"cannot reach {args.url}: {error}") from None

@@ -11,7 +11,9 @@ class Event:
 
     # say, play, pause, gather (a live keypad is listening), keypad, silence, redirect,
     # conference, full, hold, ring, record, hangup, error, lost (a callback the carrier was
-    # told to lose)
+    # told to lose); inside a conference: wait (for the host to start it), menu (* took the
+    # caller out), tone (a caller came or went), muted, unmuted, held, unheld (by the host,
+    # through the REST API), removed, ended (the conference), announce
     kind: str
     text: str
     language: str = ""
@@ -34,6 +36,16 @@ class Event:
             "ring": "☏",
             "record": "●",
             "lost": "⌁",
+            "wait": "⏳",
+            "menu": "↩",
+            "tone": "♪",
+            "muted": "🔇",
+            "unmuted": "🔈",
+            "held": "⏸",
+            "unheld": "⏵",
+            "removed": "⏏",
+            "ended": "■",
+            "announce": "📢",
         }
         language = f"[{self.language}] " if self.language else ""
         return f"{marks.get(self.kind, '·')} {language}{self.text}"

@@ -14,16 +14,22 @@ from voiceapp.app import create_app
 from voiceapp.core.settings import Settings
 from voiceapp.emulator.carrier import Carrier
 from voiceapp.emulator.events import Event
+from voiceapp.emulator.sids import ACCOUNT_SID
 
 
 @asynccontextmanager
 async def in_process_carrier(
-    settings: Settings, *, echo: Callable[[Event], None] | None = None
+    settings: Settings,
+    *,
+    echo: Callable[[Event], None] | None = None,
+    account_sid: str = ACCOUNT_SID,
 ) -> AsyncIterator[Carrier]:
     """A Carrier wired straight to a fresh app (lifespan included) on `settings`.
 
     Without TWILIO_AUTH_TOKEN a throwaway token is shared by both sides, so a test call
-    works on a fresh install; signatures are still made and checked.
+    works on a fresh install; signatures are still made and checked. (A server's Live
+    controls ask an emulator's REST API with the server's token: `voiceapp call --stay`
+    passes the token the database keeps.)
     """
     if not settings.auth_token:
         settings = dataclasses.replace(settings, auth_token=secrets.token_hex(16))
@@ -39,6 +45,7 @@ async def in_process_carrier(
             settings.auth_token,
             echo=echo,
             media_dir=settings.media_dir,
+            account_sid=account_sid,
         )
 
 
@@ -49,8 +56,11 @@ async def remote_carrier(
     *,
     echo: Callable[[Event], None] | None = None,
     media_dir: Path | None = None,
+    account_sid: str = ACCOUNT_SID,
 ) -> AsyncIterator[Carrier]:
     """A Carrier calling a running voiceapp server over HTTP; `media_dir`, the server's
     media directory when it is on this machine, receives the recordings (Carrier)."""
     async with httpx.AsyncClient(timeout=15.0) as client:  # the carrier's own webhook timeout
-        yield Carrier(client, base_url, auth_token, echo=echo, media_dir=media_dir)
+        yield Carrier(
+            client, base_url, auth_token, echo=echo, media_dir=media_dir, account_sid=account_sid
+        )

@@ -12,6 +12,10 @@ a <Gather> takes them one at a time as a carrier does:
 - finishOnKey ends it at once (the key is kept at the end of the entry, as TypedAhead
   entries carry it: "1234#"), and so does the numDigits-th key;
 - keys pressed while no <Gather> is listening are lost, as on a carrier's line.
+
+Inside a conference joined with <Dial hangupOnStar="true">, * takes the caller out of it
+(in_conference.py): a Handset's * then counts (its other keys are lost), and a typed-ahead
+entry that starts with * is that star press (the rest of the entry is not used).
 """
 
 from __future__ import annotations
@@ -78,6 +82,14 @@ class Keypad(Protocol):
         """Return once the caller hangs up (never, for a keypad with no person at it)."""
         ...
 
+    def typed_star(self) -> bool:
+        """Whether * was typed ahead for this moment in a conference (it is used up)."""
+        ...
+
+    async def star(self) -> None:
+        """Return once * is pressed in the conference (never, with nobody at the keypad)."""
+        ...
+
 
 class TypedAhead:
     """Entries given up front, one per <Gather>."""
@@ -95,6 +107,15 @@ class TypedAhead:
     async def wait_hung_up(self) -> None:
         await asyncio.Event().wait()  # nobody is there to hang up
 
+    def typed_star(self) -> bool:
+        if self.entries and self.entries[0].startswith("*"):
+            self.entries.pop(0)
+            return True
+        return False
+
+    async def star(self) -> None:
+        await asyncio.Event().wait()  # entries are only typed at once (typed_star)
+
 
 # What the person does, queued for the <Gather> that is listening.
 _HEARD = "heard"
@@ -111,6 +132,8 @@ class Handset:
         self._signals: asyncio.Queue[str] = asyncio.Queue()
         self._listening = False
         self._on_hook = asyncio.Event()
+        # Set while the caller is in a conference that * leaves; set again by a *.
+        self._in_conference: asyncio.Event | None = None
 
     @property
     def hung_up(self) -> bool:
@@ -121,9 +144,21 @@ class Handset:
         """Whether a <Gather> is waiting for keys right now."""
         return self._listening
 
+    @property
+    def in_conference(self) -> bool:
+        """Whether the caller is in a conference that * takes them out of, right now."""
+        return self._in_conference is not None
+
     def press(self, key: str) -> bool:
         """One key. False when it is lost: not a keypad key, or no <Gather> listening."""
-        if key not in KEYS or not self._listening or self.hung_up:
+        if key not in KEYS or self.hung_up:
+            return False
+        if self._in_conference is not None:
+            if key != "*":
+                return False  # the others hear a tone; the carrier does nothing
+            self._in_conference.set()
+            return True
+        if not self._listening:
             return False
         self._signals.put_nowait(key)
         return True
@@ -139,6 +174,17 @@ class Handset:
 
     async def wait_hung_up(self) -> None:
         await self._on_hook.wait()
+
+    def typed_star(self) -> bool:
+        return False  # a person presses it when they choose: star()
+
+    async def star(self) -> None:
+        pressed = self._in_conference = asyncio.Event()
+        try:
+            await pressed.wait()
+        finally:
+            if self._in_conference is pressed:
+                self._in_conference = None
 
     async def entry(self, gathering: Gathering) -> str | None:
         if self.hung_up:
