@@ -9,6 +9,7 @@ from voiceapp.commands import (
     call,
     contacts,
     extensions,
+    live,
     outbox,
     prompts,
     provisioning,
@@ -29,4 +30,5 @@ COMMAND_GROUPS: list[Register] = [
     outbox.register,
     contacts.register,
     schedule.register,
+    live.register,
 ]

@@ -46,7 +46,16 @@
         return;
       }
       if (response.ok) {
-        box.innerHTML = await response.text();
+        const text = await response.text();
+        // The controls are buttons in the list: one that had the focus has it again
+        // after the swap (same id), so a keyboard user is not thrown to the page's top.
+        const focused = document.activeElement;
+        const keep = focused && focused.id && box.contains(focused) ? focused.id : null;
+        box.innerHTML = text;
+        if (keep) {
+          const again = document.getElementById(keep);
+          if (again) again.focus();
+        }
         box.classList.remove("stale");
         offline.hidden = true;
       } else {
