@@ -14,7 +14,7 @@ import logging
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from voiceapp.admin.actions import Deletion, FormPost
@@ -22,11 +22,12 @@ from voiceapp.admin.auth import requires_admin
 from voiceapp.admin.forms import FormState
 from voiceapp.admin.http import settings_of
 from voiceapp.admin.locale import request_gettext, request_language
+from voiceapp.admin.recording_audio import LARGEST_ID, audio_answer, known_problem
 from voiceapp.admin.templating import render
-from voiceapp.carrier.recordings import Discarded, NoAudio, RecordingUnavailable, locate
+from voiceapp.carrier.recordings import Discarded, RecordingUnavailable
 from voiceapp.core.errors import Conflict, VoiceappError
 from voiceapp.core.models import Voicemail
-from voiceapp.media.recordings import audio_response, from_the_start
+from voiceapp.media.recordings import from_the_start
 from voiceapp.switchboard import voicemail
 
 log = logging.getLogger(__name__)
@@ -36,12 +37,10 @@ PAGE = "admin:voicemail"
 async def _page(request: Request, form: FormState | None = None) -> Response:
     settings = settings_of(request)
     language = request_language(request)
-    listed = []
-    for message in await voicemail.list_messages():
-        audio = locate(settings, message.recording_url, message.recording_sid)
-        # Known before anyone presses play: no account set, a URL voiceapp does not fetch.
-        note = audio.problem.in_language(language) if isinstance(audio, NoAudio) else ""
-        listed.append((message, note))
+    listed = [
+        (message, known_problem(settings, language, message.recording_url, message.recording_sid))
+        for message in await voicemail.list_messages()
+    ]
     context = {"messages": listed, "form": form or FormState()}
     return render(request, "admin/voicemail.html", context)
 
@@ -49,11 +48,6 @@ async def _page(request: Request, form: FormState | None = None) -> Response:
 @requires_admin
 async def voicemail_page(request: Request) -> Response:
     return await _page(request)
-
-
-# The id column is a 32-bit integer: a larger number in a URL names no message (and
-# PostgreSQL would refuse to compare it).
-LARGEST_ID = 2**31 - 1
 
 
 async def _find(request: Request) -> Voicemail:
@@ -70,19 +64,7 @@ async def _find(request: Request) -> Voicemail:
 async def recording_audio(request: Request) -> Response:
     """The message's recording, for the page's <audio> player."""
     message = await _find(request)
-    settings = settings_of(request)
-    audio = locate(settings, message.recording_url, message.recording_sid)
-    try:
-        if isinstance(audio, NoAudio):
-            raise audio.problem
-        response = await audio_response(request.headers, settings, audio)
-    except RecordingUnavailable as problem:
-        # Plain text the page's script shows beside the player; never a 500.
-        return PlainTextResponse(
-            problem.in_language(request_language(request)),
-            status_code=problem.http_status,
-            headers={"Cache-Control": "no-store"},
-        )
+    response = await audio_answer(request, message.recording_url, message.recording_sid)
     if request.method == "GET" and response.status_code < 300 and from_the_start(request.headers):
         await voicemail.mark_heard(message.pk)
     return response
