@@ -26,7 +26,7 @@ from bench.attack_setup import (
 )
 from voiceapp import ivr_prompts
 from voiceapp.conferencing import rooms
-from voiceapp.conferencing.call_flow import CallState
+from voiceapp.conferencing.replies import CallState
 from voiceapp.core.db import database
 from voiceapp.core.models import Language, Room, Seat
 from voiceapp.emulator.carrier import Carrier, EmulatedCall

@@ -16,6 +16,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 from tortoise.exceptions import DBConnectionError, OperationalError
 
 from voiceapp import admin, housekeeping
+from voiceapp.admin import test_call
 from voiceapp.core import server_secrets
 from voiceapp.core.db import tortoise_config
 from voiceapp.core.settings import Settings, get_settings
@@ -27,7 +28,7 @@ from voiceapp.media import serve as media
 from voiceapp.scheduling import mailing_expansion  # noqa: F401
 from voiceapp.web import access_log, calendar_route
 from voiceapp.web.body_limits import BodyLimits
-from voiceapp.webhooks import forwarding, voice
+from voiceapp.webhooks import forwarding, menu, recording_status, voice
 from voiceapp.webhooks.answers import AnswerCache, RenderedReplies
 
 log = logging.getLogger(__name__)
@@ -94,13 +95,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
                         task.cancel()
                         with suppress(asyncio.CancelledError):
                             await task
+                # The Test call page's emulator: its REST API, its registration.
+                await test_call.stop_emulator(app)
                 close_inline_connections()
 
     app = Starlette(
         routes=[
             Route("/healthz", health),
             *voice.routes,
+            *menu.routes,
             *forwarding.routes,
+            *recording_status.routes,
             *calendar_route.routes,
             *media.routes,
             admin.favicon_route(),

@@ -12,6 +12,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -23,6 +24,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from voiceapp.app import create_app
 from voiceapp.emulator.inprocess import remote_carrier
+from voiceapp.emulator.recordings import write_recording
 
 from ..conftest import AUTH_TOKEN
 from .browser_kit import CHROMIUM, DESKTOP, PHONE, Server, running_server
@@ -81,6 +83,7 @@ PAGES: dict[str, Visit] = {
     "admin:conferences": Visit(),
     "admin:room_settings": Visit({"conference_id": "1001"}),
     "admin:room_delete": Visit({"conference_id": "1001"}),
+    "admin:caller_card": Visit(query={"room": "1001"}),
     "admin:bridge_delete": Visit(),
     "admin:numbers": Visit(),
     "admin:number_remove": Visit({"number": NUMBERS[0]}),
@@ -103,6 +106,7 @@ PAGES: dict[str, Visit] = {
     "admin:meetings": Visit(),
     "admin:meeting_edit": Visit({"meeting_id": "1"}),
     "admin:meeting_cancel": Visit({"meeting_id": "1"}),
+    "admin:live_end": Visit({"conference_id": "1001"}),
     # Pages that are read, not acted on: no main action to show.
     "admin:meetings_past": Visit(main_action=False),
     "admin:outbox": Visit(main_action=False),
@@ -110,6 +114,8 @@ PAGES: dict[str, Visit] = {
     "admin:live": Visit(main_action=False),
     "admin:history": Visit(main_action=False),
     "admin:voicemail": Visit(main_action=False),
+    "admin:recordings": Visit(main_action=False),
+    "admin:recording_delete": Visit({"recording_id": "1"}),
 }
 # The error pages (admin/error_pages.py), one per kind; a fault of ours (500) looks like
 # these but cannot be caused from a browser.
@@ -122,6 +128,7 @@ NOT_PAGES = {
     "admin:index": "redirects to the Conferences page",
     "admin:live_rooms": "the fragment the Live page fetches to update itself",
     "admin:voicemail_audio": "a recording's sound, which the Voicemail page plays",
+    "admin:recording_audio": "a conference's recording, which the Recordings page plays",
     "admin:outbox_message_html": "a message's HTML part, which its page frames",
 }
 # Elements meant to scroll sideways (one CSS selector list): their content may pass the
@@ -304,6 +311,22 @@ async def fill_database(request: APIRequestContext, server: Server, token: str) 
             await carrier.call(NUMBERS[0], caller=CALLER, digits=["1001#", "4321#"])
         await carrier.call(NUMBERS[0], caller=CALLER, digits=["9999#", "9999#", "9999#"])
         await carrier.call(VOICEMAIL_NUMBER, caller=CALLER, answer="no-answer")
+        # A recording of the unbroken name's room (room 1), its audio where the emulator
+        # leaves it, as the carrier's callback reports it: the Recordings page's player.
+        sid = "RE" + "7" * 32
+        write_recording(Path(server.env["VOICEAPP_MEDIA_DIR"]), sid, 5)
+        recorded = await carrier.post(
+            f"{server.url}/voice/recording-status?room=1",
+            {
+                "ConferenceSid": "CF" + "7" * 32,
+                "RecordingSid": sid,
+                "RecordingUrl": f"https://api.twilio.com/2010-04-01/Accounts/AC{sid[2:]}/Recordings/{sid}",
+                "RecordingStatus": "completed",
+                "RecordingDuration": "3725",
+                "RecordingStartTime": format_datetime(datetime.now(UTC)),
+            },
+        )
+        assert recorded.status_code == 200, recorded.text
 
 
 async def measure(page: Page, visit: Visit, *, desktop: bool) -> tuple[list[str], int]:

@@ -29,9 +29,10 @@ from starlette.routing import BaseRoute, Mount, Route
 from voiceapp.accounts import admins, first_admin, profiles
 from voiceapp.admin.locale import LANGUAGE_NAMES
 from voiceapp.app import create_app
+from voiceapp.conferencing import recordings as conference_recordings
 from voiceapp.conferencing import rooms, seats
 from voiceapp.contacts import groups, people
-from voiceapp.core.models import AdminUser, CallRecord, OutboxMessage
+from voiceapp.core.models import AdminUser, CallRecord, OutboxMessage, Room, Seat, SeatState
 from voiceapp.core.settings import Settings
 from voiceapp.history import call_records
 from voiceapp.history.call_records import Caller, Outcome
@@ -128,6 +129,8 @@ SAMPLES: dict[str, Sample | NotAPage] = {
     "admin:bridge_delete": Sample(needs_data=True),
     "admin:room_settings": Sample({"conference_id": ROOM_WITH_PIN[1]}, needs_data=True),
     "admin:room_delete": Sample({"conference_id": ROOM_WITH_PIN[1]}, needs_data=True),
+    # The card's three languages are marked translate="no": the reader's part is checked.
+    "admin:caller_card": Sample(query={"room": ROOM_WITH_PIN[1]}, needs_data=True),
     "admin:numbers": Sample(),
     "admin:number_remove": Sample({"number": "+33180000201"}, needs_data=True),
     "admin:extensions": Sample(),
@@ -135,10 +138,14 @@ SAMPLES: dict[str, Sample | NotAPage] = {
     "admin:extension_delete": Sample({"number": USERS[0][0]}, needs_data=True),
     "admin:live": Sample(),
     "admin:live_rooms": Sample(),
+    "admin:live_end": Sample({"conference_id": ROOM_WITHOUT_PIN[1]}, needs_data=True),
     "admin:history": Sample(),
     "admin:voicemail": Sample(),
     "admin:voicemail_delete": Sample({"message_id": "{voicemail}"}, needs_data=True),
     "admin:voicemail_audio": NotAPage("the recording's audio, for the page's player"),
+    "admin:recordings": Sample(),
+    "admin:recording_delete": Sample({"recording_id": "{recording}"}, needs_data=True),
+    "admin:recording_audio": NotAPage("a conference's recording, for the page's player"),
     "admin:test_call": Sample(),
     "admin:accounts": Sample(),
     "admin:account_edit": Sample({"username": ORGANIZER[0]}, needs_data=True),
@@ -327,7 +334,19 @@ async def set_up_the_office(settings: Settings) -> dict[str, str]:
     await admins.set_time_zone(admin.pk, "America/Mexico_City")
     await conference_server.setup_bridge(BRIDGE, "fr")
     name, conference_id, pin = ROOM_WITH_PIN
-    with_pin = await rooms.add_room(settings, name=name, conference_id=conference_id, pin=pin)
+    # Every during-the-call setting off its default: the room list names each.
+    with_pin = await rooms.add_room(
+        settings,
+        name=name,
+        conference_id=conference_id,
+        pin=pin,
+        host_pin="8642",
+        wait_for_host=True,
+        end_with_host=True,
+        tones=False,
+        muted_on_entry=True,
+        record=True,
+    )
     await rooms.add_room(settings, name=ROOM_WITHOUT_PIN[0], conference_id=ROOM_WITHOUT_PIN[1])
     for number, user_name, target in USERS:
         await extensions.add_extension(number, "user", user_name, forward_to=target)
@@ -340,8 +359,22 @@ async def set_up_the_office(settings: Settings) -> dict[str, str]:
     # On Live: one caller in the room, one still connecting.
     joined = Caller("CAjoined", CALLERS[0], "+33180000800")
     await seats.walk_in(ROOM_WITHOUT_PIN[1], joined, overdue_seconds=3600)
-    await seats.confirm_join(joined.call_sid, "CFroom")
+    await seats.confirm_join(seats.ParticipantReport(joined.call_sid, "CFroom"))
     await seats.reserve_seat(with_pin, Caller("CAjoining", CALLERS[1], "+33180000800"), 3600)
+    # The Live controls' marks: a host, muted and on hold, a caller out in the keypad
+    # menu, a locked room.
+    await Seat.filter(call_sid="CAjoined").update(is_host=True, muted=True, on_hold=True)
+    without_pin = await Room.get(conference_id=ROOM_WITHOUT_PIN[1])
+    await Seat.create(
+        room=without_pin,
+        call_sid="CAmenu",
+        caller=CALLERS[2],
+        state=SeatState.IN_MENU,
+        conference_sid="CFroom",
+        reserved_at=datetime.now(UTC),
+        joined_at=datetime.now(UTC),
+    )
+    await Room.filter(id=without_pin.pk).update(locked=True)
     # In the history: a call of every outcome, one of them over.
     for n, outcome in enumerate(Outcome):
         caller = Caller(f"CAoutcome{n}", CALLERS[2], "+33180000800")
@@ -359,6 +392,11 @@ async def set_up_the_office(settings: Settings) -> dict[str, str]:
             voicemail.Recording(url=RECORDING, sid="RE1", duration_seconds=42),
         )
     )
+    # A recording of the room with a PIN's conference, as the carrier's callback left it.
+    recorded = conference_recordings.Recorded(
+        "RE" + "1" * 32, RECORDING, "CFroom", datetime.now(UTC) - timedelta(hours=2), 3725
+    )
+    recording = await conference_recordings.save_recording(with_pin.pk, recorded)
     username, display_name, email = ORGANIZER
     await profiles.create_account(
         username,
@@ -398,6 +436,7 @@ async def set_up_the_office(settings: Settings) -> dict[str, str]:
     invitation = await OutboxMessage.get(recipient=CONTACT[1])
     return {
         "voicemail": str(message.pk),
+        "recording": str(recording.pk),
         "contact": str(contact.pk),
         "group": str(group.pk),
         "meeting": str(booked.pk),
