@@ -14,7 +14,9 @@ typing the same room's ID, the worst case, which has none: each seat updates its
 row, so one room's seats are taken one after another, each waiting for the previous
 one's commit (on PostgreSQL, its flush to disk). Each room holds 250 and a sweeper frees
 seats every 25 milliseconds, so every request takes a seat (counted from the <Dial>
-answers) and none measures the full-room path.
+answers) and none measures the full-room path. Then the keypad menu's round trip (a caller
+in the conference presses *, hears the menu, presses # and is back in): each of its four
+webhooks, and the round trip they make together (bench.menu_trip).
 Exit status 1 when a target is missed or a request failed.
 """
 
@@ -27,7 +29,7 @@ import sqlite3
 import sys
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,10 +37,13 @@ from urllib.parse import urlencode
 
 import asyncpg
 
+from bench import menu_trip
 from bench.load import Result, run_load, wrk_available
+from bench.menu_trip import CallerSeats
 from voiceapp.conferencing import rooms
-from voiceapp.conferencing.call_flow import CallState
+from voiceapp.conferencing.replies import CallState
 from voiceapp.core.db import database, forget_compiled_sql, is_postgres, migrate, sql_client
+from voiceapp.core.models import Room
 from voiceapp.core.settings import load_settings
 from voiceapp.core.sqlite_inline import run_inline, write_transaction
 from voiceapp.emulator.server import free_port, live_server, serve_command
@@ -66,6 +71,11 @@ SIGNED_FLOOR = 10_000
 INCOMING_TARGET = 0.25
 INCOMING_P99_MS = 20.0
 RESERVATION_TARGET = 0.10
+# The menu's round trip, as the share of the baseline its four webhooks take together:
+# like a seat, each is a write (or a read) of the caller's seat, and it happens as often.
+MENU_TRIP_TARGET = 0.10
+NAME_WIDTH = 38  # the report's first column
+UNDER = " " * NAME_WIDTH  # a line under a row, in its figures' columns
 
 
 @dataclass(frozen=True)
@@ -74,7 +84,10 @@ class Measured:
     result: Result
     target: float | None = None
     p99_limit_ms: float | None = None
-    takes_seats: bool = False  # each answer must hold <Dial>
+    # Each answer must hold <Dial>: what one that does not failed to do, for the report.
+    dials: str | None = None
+    note: str | None = None  # printed under the row
+    problems: tuple[str, ...] = ()  # found by a check of the answers: printed, and a miss
 
     def missed(self, baseline: Result) -> list[str]:
         misses = []
@@ -84,6 +97,8 @@ class Measured:
             misses.append(f"p99 not under {self.p99_limit_ms:g} ms")
         if self.result.failures:
             misses.append(f"{self.result.failures} failed requests")
+        if self.problems:
+            misses.append("answers not as expected (below)")
         return misses
 
 
@@ -142,15 +157,23 @@ def typing_ids(
 
 
 async def measure(
-    target_url: str, params: Callable[[int], dict[str, str]], args: argparse.Namespace
+    target_url: str,
+    params: Callable[[int], dict[str, str]],
+    args: argparse.Namespace,
+    ready: Callable[[range], Awaitable[None]] | None = None,
 ) -> Result:
-    """A warm-up, then the measurement, each with its own CallSids."""
+    """A warm-up, then the measurement, each with its own CallSids. `ready`, if given, is
+    awaited before each with the calls (numbers given to `params`) it will replay."""
     with tempfile.TemporaryDirectory(prefix="voiceapp-bench-") as scratch:
         warm = Path(scratch, "warm")
         write_requests(warm, target_url, WARMUP_REQUESTS, lambda i: params(WARMUP_OFFSET + i))
+        if ready is not None:
+            await ready(range(WARMUP_OFFSET, WARMUP_OFFSET + WARMUP_REQUESTS))
         warmed = await run_load(target_url, warm, args.connections, args.warmup, tool=args.tool)
         count = max(SIGNED_FLOOR, int(warmed.rate * args.duration * SIGNED_MARGIN))
         timed = write_requests(Path(scratch, "timed"), target_url, count, params)
+        if ready is not None:
+            await ready(range(count))
         return await run_load(target_url, timed, args.connections, args.duration, tool=args.tool)
 
 
@@ -281,11 +304,44 @@ async def measure_backend(backend: str, args: argparse.Namespace) -> list[Measur
                     sweeper.cancel()
                     with suppress(asyncio.CancelledError):
                         await sweeper
+                # After the sweeper: it would free the menu's callers' seats too.
+                menu = await measure_menu_trip(backend, server.base_url, args)
     return [
         Measured(f"{backend:<8} POST /voice/incoming", incoming, INCOMING_TARGET, INCOMING_P99_MS),
-        Measured(f"{backend:<8} seat reservation", spread, RESERVATION_TARGET, takes_seats=True),
-        Measured(f"{backend:<8} seat, all in one room", one_room, takes_seats=True),
+        Measured(f"{backend:<8} seat reservation", spread, RESERVATION_TARGET, dials="took a seat"),
+        Measured(f"{backend:<8} seat, all in one room", one_room, dials="took a seat"),
+        *menu,
     ]
+
+
+async def measure_menu_trip(
+    backend: str, base_url: str, args: argparse.Namespace
+) -> list[Measured]:
+    """Each webhook of the keypad menu's round trip, then the round trip: one caller's
+    four, first, to see each answer and the seat after it (bench.menu_trip)."""
+    room = await Room.get(conference_id=CONFERENCE_IDS[0])
+    seats = CallerSeats(room, call_fields("M"))
+    checked = await menu_trip.check_round_trip(base_url, TOKEN, seats)
+    rows = []
+    for step in menu_trip.STEPS:
+
+        async def ready(calls: range, step: menu_trip.Step = step) -> None:
+            await seats.ready(calls, step.finds)
+
+        def params(i: int, step: menu_trip.Step = step) -> dict[str, str]:
+            return step.fields(room, seats.call, i)
+
+        result = await measure(step.target(base_url, room), params, args, ready)
+        rejoins = "rejoined the conference" if step.answer_holds == "<Dial" else None
+        unchanged = await seats.unchanged(step, result)
+        problems = (unchanged,) if unchanged else ()
+        name = f"{backend:<8} {step.name}"
+        rows.append(Measured(name, result, dials=rejoins, problems=problems))
+    trip = menu_trip.round_trip([row.result for row in rows])
+    note = f"= {trip.rate / len(rows):.0f} round trips/s (p50, p99: the sums of the steps')"
+    name = f"{backend:<8} {menu_trip.TRIP_NAME}"
+    rows.append(Measured(name, trip, MENU_TRIP_TARGET, note=note, problems=tuple(checked)))
+    return rows
 
 
 def report(baseline: Result, rows: list[Measured], args: argparse.Namespace) -> int:
@@ -293,8 +349,8 @@ def report(baseline: Result, rows: list[Measured], args: argparse.Namespace) -> 
         f"\nvoiceapp benchmark: 1 worker, {args.connections} connections, "
         f"{args.duration:g} s per measurement, load by {args.tool}, {os.cpu_count()} CPU(s)\n"
     )
-    print(f"{'':36}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}  target")
-    print(f"{'baseline (constant TwiML)':36}{baseline.rate:>8.0f}"
+    print(f"{UNDER}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}  target")
+    print(f"{'baseline (constant TwiML)':{NAME_WIDTH}}{baseline.rate:>8.0f}"
           f"{baseline.p50_ms:>9.2f}{baseline.p99_ms:>9.2f}{1:>8.1%}")  # fmt: skip
     missed = baseline.failures > 0
     for row in rows:
@@ -309,7 +365,7 @@ def report(baseline: Result, rows: list[Measured], args: argparse.Namespace) -> 
         else:
             verdict = ", ".join(targets) + ": met" if targets else "(no target)"
         print(
-            f"{row.name:36}{result.rate:>8.0f}{result.p50_ms:>9.2f}{result.p99_ms:>9.2f}"
+            f"{row.name:{NAME_WIDTH}}{result.rate:>8.0f}{result.p50_ms:>9.2f}{result.p99_ms:>9.2f}"
             f"{result.rate / baseline.rate:>8.1%}  {verdict}"
         )
         if row.p99_limit_ms is not None and result.p99_ms >= row.p99_limit_ms:
@@ -317,15 +373,19 @@ def report(baseline: Result, rows: list[Measured], args: argparse.Namespace) -> 
             # comes, so the mean wait is connections / rate (Little's law) whatever the
             # code does; p99 sits above that by about as much as the baseline's does.
             print(
-                f"{'':36}{args.connections} connections at {result.rate:.0f} req/s wait "
+                f"{UNDER}{args.connections} connections at {result.rate:.0f} req/s wait "
                 f"{args.connections / result.rate * 1000:.1f} ms on average (Little's law); "
                 f"the baseline's own p99 is {baseline.p99_ms:.1f} ms"
             )
-        if row.takes_seats and result.dials < result.requests:
-            print(f"{'':36}only {result.dials} of {result.requests} requests took a seat")
+        if row.dials is not None and result.dials < result.requests:
+            print(f"{UNDER}only {result.dials} of {result.requests} requests {row.dials}")
             missed = True
+        if row.note:
+            print(f"{UNDER}{row.note}")
+        for problem in row.problems:
+            print(f"{UNDER}{problem}")
         if result.wrapped:
-            print(f"{'':36}(pre-signed requests ran out and were replayed)")
+            print(f"{UNDER}(pre-signed requests ran out and were replayed)")
     return 1 if missed else 0
 
 

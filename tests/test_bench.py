@@ -1,4 +1,5 @@
-"""The benchmark still runs end to end: real servers, signed webhooks, every seat taken.
+"""The benchmark still runs end to end: real servers, signed webhooks, every seat taken,
+every caller back from the keypad menu.
 
 Figures are not asserted (this machine runs the suite meanwhile); `bench/run.py` is the
 measurement. What is checked is that a reader who runs it gets a full report whose
@@ -22,6 +23,7 @@ ROW = re.compile(r"^(?P<name>.+?)\s+(?P<rate>\d+)\s+(?P<p50>[\d.]+)\s+(?P<p99>[\
 
 
 @pytest.mark.slow
+@pytest.mark.heavy
 def test_the_benchmark_reports_every_measurement() -> None:
     backends = "sqlite,postgres" if POSTGRES_URL else "sqlite"
     done = subprocess.run(  # noqa: S603 (our own script)
@@ -47,11 +49,20 @@ def test_the_benchmark_reports_every_measurement() -> None:
             f"{backend} POST /voice/incoming",
             f"{backend} seat reservation",
             f"{backend} seat, all in one room",
+            f"{backend} menu 1/4 participant-leave",
+            f"{backend} menu 2/4 /voice/menu",
+            f"{backend} menu 3/4 /voice/menu-key #",
+            f"{backend} menu 4/4 participant-join",
+            f"{backend} menu round trip (4 webhooks)",
         ]
     assert list(rows) == expected, done.stdout
     assert all(int(row["rate"]) > 0 for row in rows.values()), done.stdout
     assert "failed requests" not in done.stdout
-    assert "took a seat" not in done.stdout  # each reservation answered <Dial>
+    # Each reservation and each way back from the menu answered <Dial>.
+    assert not re.search(r"only \d+ of \d+ requests", done.stdout), done.stdout
+    # One caller's round trip, checked answer by answer and seat by seat.
+    assert "answers not as expected" not in done.stdout, done.stdout
+    assert "round trips/s" in done.stdout
 
 
 # Small enough to run in seconds, large enough that every limit is passed: more wrong
@@ -75,6 +86,7 @@ DATABASE_ATTACKS = ["room-cap", "login-burst", "pin-burst"]
 
 
 @pytest.mark.slow
+@pytest.mark.heavy
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_the_attack_bench_carries_out_every_attack(backend: str) -> None:
     """Whether each attack held depends on the code under test; what is checked is that
