@@ -394,7 +394,7 @@ async def test_a_carrier_that_refuses_to_delete_keeps_the_message(
     response = await carrier_admin.submit(page, page, {})
     assert response.status_code == 409
     assert (
-        f"The carrier refused to delete the recording (HTTP {refuse}); the message is kept."
+        f"The carrier refused to delete the recording (HTTP {refuse}), so it is kept."
         in html.unescape(response.text)
     )
     assert await Voicemail.exists(pk=saved.pk)

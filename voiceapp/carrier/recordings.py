@@ -325,15 +325,15 @@ async def discard(settings: Settings, audio: Audio) -> Discarded:
         if error.status is None:
             raise RecordingUnavailable(
                 N_(
-                    "The carrier could not be reached to delete the recording; the message "
-                    "is kept. Try again later."
+                    "The carrier could not be reached to delete the recording, so it is "
+                    "kept. Try again later."
                 ),
                 gone=False,
             ) from None
         raise RecordingUnavailable(
             N_(
-                "The carrier refused to delete the recording (HTTP %(status)s); the message "
-                "is kept. Try again later."
+                "The carrier refused to delete the recording (HTTP %(status)s), so it is "
+                "kept. Try again later."
             ),
             params={"status": error.status},
             gone=False,

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from voiceapp.carrier import recordings as audio_store
-from voiceapp.carrier.recordings import CarrierAudio, Discarded, RecordingUnavailable
-from voiceapp.carrier.rest import CarrierApi, CarrierError
+from voiceapp.carrier.recordings import Discarded
 from voiceapp.core.errors import NotFound
 from voiceapp.core.i18n import N_
 from voiceapp.core.models import ConferenceRecording, Room
@@ -121,36 +120,6 @@ async def delete_recording(settings: Settings, recording: ConferenceRecording) -
     in voiceapp pointing to it; deleting again later finishes the job. One the carrier no
     longer has, or that voiceapp cannot reach at all, does not hold the row back."""
     audio = audio_store.locate(settings, recording.recording_url, recording.recording_sid)
-    if isinstance(audio, CarrierAudio):
-        discarded = await _delete_at_carrier(settings, audio)
-    else:
-        discarded = await audio_store.discard(settings, audio)  # our file, or out of reach
+    discarded = await audio_store.discard(settings, audio)
     await ConferenceRecording.filter(pk=recording.pk).delete()
     return discarded
-
-
-async def _delete_at_carrier(settings: Settings, audio: CarrierAudio) -> Discarded:
-    api = CarrierApi(settings)
-    try:
-        deleted = await api.delete_recording(audio.account_sid, audio.recording_sid)
-    except CarrierError as error:
-        log.warning("recording %s not deleted at the carrier: %s", audio.recording_sid, error)
-        if error.status is None:
-            raise RecordingUnavailable(
-                N_(
-                    "The carrier could not be reached to delete the recording, so it is "
-                    "kept. Try again later."
-                ),
-                gone=False,
-            ) from None
-        raise RecordingUnavailable(
-            N_(
-                "The carrier refused to delete the recording (HTTP %(status)s), so it is "
-                "kept. Try again later."
-            ),
-            params={"status": error.status},
-            gone=False,
-        ) from None
-    finally:
-        await api.close()
-    return Discarded.DELETED if deleted else Discarded.ALREADY_GONE
