@@ -308,3 +308,18 @@ async def test_a_recorded_room_says_so_and_records(conference: Carrier, small_ro
 async def test_a_menu_url_voiceapp_did_not_make_says_goodbye(conference: Carrier) -> None:
     goodbye = await post(conference, f"{PUBLIC_URL}/voice/menu?lang=fr", CallSid="CAx")
     assert said(goodbye)[0] == "La conférence est terminée."
+
+
+async def test_a_conference_end_leaves_the_lock_of_another_conference_of_the_room(
+    conference: Carrier, small_room: Room
+) -> None:
+    """Two carriers (two `voiceapp call` processes) hold two conferences of one room: the
+    end of one does not unlock the room while callers sit in the other."""
+    await seated(conference, small_room, "CAa", 1)
+    await Seat.filter(call_sid="CAa").update(conference_sid="CF" + "2" * 32)
+    await Room.filter(id=small_room.pk).update(locked=True)
+    await conference_event(
+        conference, "conference-end", "", 5, FriendlyName=rooms.conference_name(small_room),
+        ReasonConferenceEnded="last-participant-left",
+    )  # fmt: skip
+    assert (await Room.get(id=small_room.pk)).locked is True

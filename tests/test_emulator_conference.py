@@ -24,6 +24,7 @@ from starlette.routing import Route
 
 from voiceapp.emulator import Carrier, EmulatedCall, Event
 from voiceapp.emulator.conferences import Conference
+from voiceapp.emulator.hold_twiml import sounds_at
 from voiceapp.emulator.keypad import Handset
 from voiceapp.emulator.recordings import SAMPLE_RATE
 
@@ -377,3 +378,19 @@ async def test_a_recorded_conference_leaves_a_playable_wav_and_its_callback(
         "/voice/recording-status",
         "/voice/status",  # the last caller's call ends once all that is done
     ]
+
+
+async def test_hold_twiml_that_redirects_to_itself_is_heard_once() -> None:
+    """voiceapp's hold document before the music is rendered: a sentence, a pause, then
+    itself again. The carrier loops it; the transcript says it once, not once a turn."""
+    hold = (
+        '<Response><Say language="fr-FR">Veuillez patienter</Say><Pause length="20"/>'
+        f"<Redirect>{BASE}/voice/hold?lang=fr</Redirect></Response>"
+    )
+
+    async def post(url: str, params: dict[str, str]) -> httpx.Response:
+        return httpx.Response(200, text=hold)
+
+    heard = await sounds_at(post, f"{BASE}/voice/hold?lang=fr", {})
+    assert [sound.text for sound in heard.sounds] == ["Veuillez patienter", "20 s"]
+    assert heard.problem is None

@@ -11,7 +11,9 @@ from typing import TypeVar
 
 import pytest
 
+from voiceapp.carrier import accounts
 from voiceapp.cli import main
+from voiceapp.core import server_secrets
 from voiceapp.core.db import database
 from voiceapp.core.models import Room, Seat, SeatState
 from voiceapp.core.settings import Settings, get_settings
@@ -219,3 +221,28 @@ def test_no_carrier_account_is_one_line(
     monkeypatch.delenv("TWILIO_ACCOUNT_SID")
     get_settings.cache_clear()
     assert fails(capsys, "live", "end", "1234").startswith("no carrier account is configured")
+
+
+def test_a_test_call_is_controlled_with_no_carrier_settings_at_all(
+    cli: str,
+    room_in_use: list[Seat],
+    double: CarrierDouble,
+    capsys: Capture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The quick start: no TWILIO_* set, the calls placed by `voiceapp call --stay`, whose
+    emulator checks the token the server keeps in the database, as the server's own
+    controls send it. The command sends the same."""
+    monkeypatch.delenv("TWILIO_AUTH_TOKEN")
+    monkeypatch.delenv("TWILIO_ACCOUNT_SID")
+    get_settings.cache_clear()
+
+    async def emulator_running() -> str:
+        await accounts.register_emulator(ACCOUNT_SID, double.base_url)
+        return await server_secrets.carrier_token()
+
+    double.token = in_db(cli, emulator_running)
+    assert ok(capsys, "mute", "1234", "--caller", "+33612345678") == (
+        "muted +33612345678 in room 1234\n"
+    )
+    assert [(r.user, r.password) for r in double.requests] == [(ACCOUNT_SID, double.token)]

@@ -197,6 +197,9 @@ async def test_odd_posts_are_refused_cleanly(admin: Browser, room_in_use: list[S
     )
     assert response.status_code == 403  # no CSRF token
     assert (await admin.get("/admin/live/rooms/9999/end")).status_code == 404
+    # Not a conference ID at all: no such page either, never a 500.
+    assert (await admin.get("/admin/live/rooms/abc/end")).status_code == 404
+    assert (await post(admin, "/admin/live/rooms/abc/end")).status_code == 404
     response = await post(admin, "/admin/live/rooms/9999/lock", locked="yes")
     assert (response.status_code, banner(response.text)) == (
         404,

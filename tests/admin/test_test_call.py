@@ -681,19 +681,19 @@ IN_CONFERENCE_LINES = [
         "Tono: ha salido un participante",
     ),
     (
-        Event("muted", "muted by the host"),
+        Event("muted", "muted through the carrier's API"),
         "Muted: the others cannot hear you",
         "Micro coupé : les autres ne vous entendent pas",
         "Silenciado: los demás no le oyen",
     ),
     (
-        Event("unmuted", "unmuted by the host"),
+        Event("unmuted", "unmuted through the carrier's API"),
         "Unmuted: the others can hear you",
         "Micro rétabli : les autres vous entendent",
         "Micrófono activado: los demás le oyen",
     ),
     (
-        Event("held", "put on hold by the host"),
+        Event("held", "put on hold through the carrier's API"),
         "Put on hold: you cannot hear the conference",
         "Mis en attente : vous n'entendez plus la conférence",
         "En espera: no oye la conferencia",
@@ -705,7 +705,7 @@ IN_CONFERENCE_LINES = [
         "Fuera de espera",
     ),
     (
-        Event("removed", "removed from the conference by the host"),
+        Event("removed", "removed from the conference through the carrier's API"),
         "A host removed you from the conference",
         "Un organisateur vous a retiré de la conférence",
         "Un anfitrión le ha retirado de la conferencia",

@@ -22,7 +22,7 @@ from voiceapp.admin.labels import outcome_label
 from voiceapp.admin.locale import request_gettext, request_language
 from voiceapp.admin.templating import render
 from voiceapp.conferencing import controls, rooms, seats
-from voiceapp.core.errors import NotFound
+from voiceapp.core.errors import InvalidInput, NotFound
 from voiceapp.core.i18n import N_plural, format_message
 from voiceapp.core.models import Room, Seat
 from voiceapp.history import call_records
@@ -186,7 +186,7 @@ async def _mute_everyone(request: Request, form: FormData) -> str:
 async def _room_or_404(request: Request) -> Room:
     try:
         return await rooms.get_room(request.path_params["conference_id"])
-    except NotFound:
+    except (NotFound, InvalidInput):  # no such room, or not a conference ID at all
         raise HTTPException(404) from None
 
 

@@ -195,7 +195,13 @@ async def release_conference(
     because its last caller left): a caller out in the keypad menu keeps their seat, and
     their way back starts the conference again."""
     if room_id is not None:
-        await Room.filter(id=room_id, locked=True).update(locked=False)
+        # Not while callers sit in another conference of the room (two emulators, two
+        # `voiceapp call` processes, each keep their own): the lock is still theirs.
+        elsewhere = Seat.filter(room_id=room_id, state=SeatState.JOINED).exclude(
+            conference_sid=conference_sid
+        )
+        if not await elsewhere.exists():
+            await Room.filter(id=room_id, locked=True).update(locked=False)
     # A removed caller's seat is freed when their call ends, which the goodbye that says
     # why (menu_flow) brings: freed now, they would be told the conference ended.
     ended = Seat.filter(conference_sid=conference_sid).exclude(state=SeatState.REMOVED)

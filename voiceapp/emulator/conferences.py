@@ -188,7 +188,7 @@ class Conference:
         self._status("participant-leave", "leave", leaver, self._left(why))
         removed = why is Why.REMOVED
         if removed:
-            self._tell(leaver, "removed", "removed from the conference by the host")
+            self._tell(leaver, "removed", "removed from the conference through the carrier's API")
         if leaver.end_conference_on_exit:
             reason = "participant-with-end-conference-on-exit-" + ("kicked" if removed else "left")
             self.end(reason, leaver.call_sid)
@@ -229,14 +229,14 @@ class Conference:
         event = "participant-mute" if muted else "participant-unmute"
         self._status(event, "mute", participant)
         word = "muted" if muted else "unmuted"
-        self._tell(participant, word, f"{word} by the host")
+        self._tell(participant, word, f"{word} through the carrier's API")
 
     def set_hold(self, participant: Participant, hold: bool) -> None:
         participant.hold = hold
         participant.updated = now()
         self._status("participant-hold" if hold else "participant-unhold", "hold", participant)
         if hold:
-            self._tell(participant, "held", "put on hold by the host")
+            self._tell(participant, "held", "put on hold through the carrier's API")
         else:
             self._tell(participant, "unheld", "back from hold")
 

@@ -44,7 +44,9 @@ class Heard:
 async def sounds_at(post: Post, url: str, params: dict[str, str]) -> Heard:
     """What the TwiML at `url` (POSTed `params`, signed by `post`) has the callers hear."""
     sounds: list[Sound] = []
+    fetched: set[str] = set()
     for _ in range(MAX_REDIRECTS + 1):
+        fetched.add(url)
         try:
             response = await post(url, params)
         except httpx.HTTPError as error:
@@ -64,7 +66,8 @@ async def sounds_at(post: Post, url: str, params: dict[str, str]) -> Heard:
                 redirect = urljoin(url, (verb.text or "").strip())
                 break
             sounds.append(_sound(verb))
-        if redirect is None:
+        if redirect is None or redirect in fetched:
+            # Back to a document already heard: the carrier would loop it, the same again.
             return Heard(tuple(sounds))
         url = redirect
     return Heard(tuple(sounds))
