@@ -47,11 +47,11 @@ async def test_office_manager_sets_up_a_room_and_a_caller_joins_it(
     )
     await page.get_by_label("Name").fill("Ventes")
     await page.get_by_label("Conference ID").fill("1234")
-    await page.get_by_label("PIN (optional)").fill("12x4")  # a typo first
+    await page.get_by_label("PIN (optional)", exact=True).fill("12x4")  # a typo first
     await page.get_by_role("button", name="Add the room").click()
     await expect(page.locator("#room-pin-error")).to_contain_text("PIN must be 4 to 12 digits")
     await expect(page.get_by_label("Name")).to_have_value("Ventes")  # kept as typed
-    await page.get_by_label("PIN (optional)").fill("4321")
+    await page.get_by_label("PIN (optional)", exact=True).fill("4321")
     await page.get_by_role("button", name="Add the room").click()
     await expect(page.get_by_role("status")).to_have_text("Room Ventes added.")
     await shot(page, screenshots, "conferences")

@@ -36,7 +36,7 @@ async def submit_a_bad_pin(page: Page, server: Server) -> None:
     form = page.locator("section", has=page.get_by_role("heading", name="Add a room"))
     await form.get_by_label("Name").fill("Ventes")
     await form.get_by_label("Conference ID").fill("1234")
-    await form.get_by_label("PIN (optional)").fill("12x4")
+    await form.get_by_label("PIN (optional)", exact=True).fill("12x4")
     await form.get_by_role("button", name="Add the room").click()
     await page.wait_for_load_state("load")
 

@@ -99,7 +99,8 @@ async def save(admin: Browser, data: dict[str, str | list[str]]) -> httpx.Respon
 async def test_the_add_form_groups_the_settings_under_a_heading_with_help(admin: Browser) -> None:
     await conference_server.setup_bridge("800", "fr")
     form = add_form((await admin.get(PAGE)).text)
-    heading = form.index('<h3 id="room-call-settings-title">During the call</h3>')
+    # Folded under its name, so that the form's button stays in a phone's first screen.
+    heading = form.index('<summary id="room-call-settings-title">During the call</summary>')
     assert 'role="group" aria-labelledby="room-call-settings-title"' in form
     assert form.index('<input id="room-host_pin"') > heading
     assert field_value(form, "room-host_pin") == ""
@@ -213,7 +214,7 @@ async def test_the_settings_page_never_shows_the_host_pin(
     assert field_value(page, "host_pin") == ""
     assert "4 to 12 digits; empty: keep the current host PIN" in page
     assert '<label for="clear_host_pin">Remove the host PIN</label>' in page
-    assert '<h2 id="call-settings-title">During the call</h2>' in page
+    assert '<summary id="call-settings-title">During the call</summary>' in page
     # An empty field keeps the host PIN; the box removes it.
     assert (await save(admin, form_data(page, SETTINGS))).status_code == 303
     assert (await Room.get(conference_id="1234")).host_pin == "86420"

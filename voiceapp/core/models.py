@@ -136,17 +136,17 @@ class Room(Model):
     # Inside the conference. A caller who types the host PIN is the room's host.
     host_pin = fields.CharField(max_length=12, null=True)
     # Participants wait, hearing hold music, until a host joins.
-    wait_for_host = fields.BooleanField(default=False)
+    wait_for_host = fields.BooleanField(default=False, db_default=False)
     # The conference ends when a host leaves.
-    end_with_host = fields.BooleanField(default=False)
+    end_with_host = fields.BooleanField(default=False, db_default=False)
     # Entry and exit tones.
-    tones = fields.BooleanField(default=True)
+    tones = fields.BooleanField(default=True, db_default=True)
     # Participants (not hosts) join muted: lecture mode.
-    muted_on_entry = fields.BooleanField(default=False)
-    record = fields.BooleanField(default=False)
+    muted_on_entry = fields.BooleanField(default=False, db_default=False)
+    record = fields.BooleanField(default=False, db_default=False)
     # Newcomers are refused (hosts still enter), until the conference ends. Changed only
     # by conditional UPDATEs of this one column (conferencing.controls).
-    locked = fields.BooleanField(default=False)
+    locked = fields.BooleanField(default=False, db_default=False)
 
     class Meta:
         table = "room"
@@ -184,16 +184,16 @@ class Seat(Model):
     reserved_at = fields.DatetimeField()
     joined_at = fields.DatetimeField(null=True)
     # Typed the host PIN: joins as the room's host (starts it, may end it on leaving).
-    is_host = fields.BooleanField(default=False)
+    is_host = fields.BooleanField(default=False, db_default=False)
     # As the carrier last said (participant callbacks), or as the caller chose in the
     # keypad menu: the way back into the conference keeps it.
-    muted = fields.BooleanField(default=False)
-    on_hold = fields.BooleanField(default=False)
+    muted = fields.BooleanField(default=False, db_default=False)
+    on_hold = fields.BooleanField(default=False, db_default=False)
     # The carrier account the call came through (AccountSid): which REST API controls it.
     account_sid = fields.CharField(max_length=64, null=True)
     # The carrier's SequenceNumber of the last conference callback applied: one that
     # arrives late (callbacks are not ordered) changes nothing.
-    sequence = fields.IntField(default=0)
+    sequence = fields.IntField(default=0, db_default=0)
 
     class Meta:
         table = "seat"
