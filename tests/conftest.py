@@ -10,17 +10,19 @@ PostgreSQL. The templates are made afresh by every run, from the migrations of n
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 import shutil
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+from hypothesis import settings as settings_for_hypothesis
 
 from voiceapp.conferencing import rooms
 from voiceapp.core.db import forget_compiled_sql, migrate
@@ -32,6 +34,8 @@ from voiceapp.media import hold_music
 from voiceapp.media.render import render
 from voiceapp.switchboard import conference_server, numbers
 
+from .postgres_databases import BackgroundDatabases
+
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 PUBLIC_URL = "https://voice.example.test"
 FR_NUMBER = "+33180000001"
@@ -39,6 +43,12 @@ ES_NUMBER = "+34910000001"
 
 POSTGRES_URL = os.environ.get("VOICEAPP_TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
+
+# Hypothesis fails an example slower than 200 ms (its default deadline), which measures
+# the machine rather than the code once examples go through the database and the suite
+# shares the cores (.ci/run: pytest -n). A test may still set a deadline of its own.
+settings_for_hypothesis.register_profile("voiceapp", deadline=None)
+settings_for_hypothesis.load_profile("voiceapp")
 
 
 def with_database(url: str, name: str) -> str:
@@ -118,6 +128,7 @@ class DatabaseTemplates:
         self.sqlite_file: Path | None = None
         self.postgres_name: str | None = None  # set once its migrations all went in
         self.postgres_made: list[str] = []  # to drop at the end, migrated or not
+        self._background: BackgroundDatabases | None = None
 
     async def copy_sqlite(self, path: Path) -> str:
         """A migrated SQLite database at `path` (which must not exist yet); its URL."""
@@ -135,6 +146,11 @@ class DatabaseTemplates:
             self.sqlite_file = template
         shutil.copyfile(self.sqlite_file, path)
         return f"sqlite://{path}"
+
+    def copy_sqlite_now(self, path: Path) -> str:
+        """copy_sqlite, for a fixture outside any event loop (the command line's tests: the
+        command runs its own): what `voiceapp migrate` makes, without its 1.5 s."""
+        return asyncio.run(self.copy_sqlite(path))
 
     async def postgres(self) -> str:
         """The name of the migrated PostgreSQL template database."""
@@ -154,6 +170,31 @@ class DatabaseTemplates:
             self.postgres_name = name
         return self.postgres_name
 
+    @asynccontextmanager
+    async def postgres_database(self, *, migrated: bool) -> AsyncIterator[str]:
+        """A PostgreSQL database of one test's own, its URL: a copy of the migrated
+        template (made while the test before ran), or empty; dropped once the test is
+        over, while the next one runs (tests/postgres_databases.py)."""
+        if self._background is None:
+            self._background = BackgroundDatabases(admin_dsn())
+        if migrated:
+            name = await self._background.copy_of(await self.postgres())
+        else:
+            name = await self._background.empty()
+        try:
+            yield with_database(POSTGRES_URL, name)
+        finally:
+            self._background.drop_later(name)
+
+    def close(self) -> None:
+        """Drop every database this run made: the tests' (waiting for the drops under
+        way), then the template."""
+        try:
+            if self._background is not None:
+                self._background.close()
+        finally:
+            asyncio.run(self.drop())
+
     async def drop(self) -> None:
         if not self.postgres_made:
             return
@@ -169,7 +210,7 @@ class DatabaseTemplates:
 def database_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseTemplates]:
     templates = DatabaseTemplates(tmp_path_factory.mktemp("templates"))
     yield templates
-    asyncio.run(templates.drop())
+    templates.close()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -188,8 +229,7 @@ async def database_url(
         else:
             yield f"sqlite://{path}"
         return
-    template = await database_templates.postgres() if migrated else None
-    async with fresh_postgres_database(template) as url:
+    async with database_templates.postgres_database(migrated=migrated) as url:
         yield url
 
 
@@ -209,8 +249,7 @@ async def postgres_url(
     if not POSTGRES_URL:
         pytest.skip("VOICEAPP_TEST_POSTGRES_URL is not set")
     migrated = "migrated_postgres_url" in request.fixturenames
-    template = await database_templates.postgres() if migrated else None
-    async with fresh_postgres_database(template) as url:
+    async with database_templates.postgres_database(migrated=migrated) as url:
         yield url
 
 
@@ -264,14 +303,60 @@ async def conference(carrier: Carrier, settings: Settings) -> Carrier:
     return carrier
 
 
+def run_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory of this run's that every pytest-xdist worker of it shares (each worker's
+    own temporary directory is a subdirectory of it); without xdist, the run's own."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextmanager
+def held_lock(path: Path) -> Iterator[None]:
+    """`path` locked (flock) until the block ends: one worker at a time goes in."""
+    with path.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
 def rendered_media(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every prompt and the hold music rendered once (espeak-ng, sox) for the whole run:
-    a fresh clone has no audio files, and tests must not depend on any."""
+    """Every prompt and the hold music rendered (espeak-ng, sox) once for the whole run, by
+    whichever xdist worker comes first (15 s of CPU): a fresh clone has no audio files,
+    and tests must not depend on any. Each worker gets a copy of its own, as some tests
+    point the app at it and the app may write there."""
+    shared = run_directory(tmp_path_factory) / "rendered_media"
+    with held_lock(shared.with_name("rendered_media.lock")):
+        if not shared.is_dir():
+            jobs = [*prompt_jobs(load_settings({})), hold_music.job()]
+            # Rendered aside, then renamed: a directory that exists is a whole one.
+            partial = shared.with_name("rendered_media.partial")
+            shutil.rmtree(partial, ignore_errors=True)
+            asyncio.run(render(jobs, partial))
+            partial.rename(shared)
     media_dir = tmp_path_factory.mktemp("selfhost_media")
-    jobs = [*prompt_jobs(load_settings({})), hold_music.job()]
-    asyncio.run(render(jobs, media_dir))
+    shutil.copytree(shared, media_dir, dirs_exist_ok=True)
     return media_dir
+
+
+# ---- in parallel (pytest-xdist, as .ci/run runs the suite) ---------------------------------
+
+HEAVY_GROUP = "heavy"
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The tests marked `heavy` (several server processes, a benchmark, a deadline or a
+    count that depends on them having the machine's cores) all go to one xdist worker, one
+    after the other (--dist loadgroup): two of them at once would each get half the cores
+    they were written for. The other tests run beside them, on the other workers."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        if item.get_closest_marker("heavy"):
+            item.add_marker(pytest.mark.xdist_group(HEAVY_GROUP))
 
 
 # The SMTP server of the mail tests (tests/mail_server.py), for every test module.

@@ -19,6 +19,7 @@ ROW = re.compile(r"^(?P<name>\S.+?)\s+(?P<p50>[\d.]+)\s+(?P<max>[\d.]+)\s+(?P<ra
 
 
 @pytest.mark.slow
+@pytest.mark.heavy
 def test_the_scheduling_benchmark_books_and_reports() -> None:
     backends = "sqlite,postgres" if POSTGRES_URL else "sqlite"
     done = subprocess.run(  # noqa: S603 (our own script)

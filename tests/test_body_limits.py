@@ -243,6 +243,7 @@ async def signed_webhook(base_url: str, n: int) -> httpx.Response:
 
 
 @pytest.mark.slow
+@pytest.mark.heavy
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
 async def test_30_mb_body_leaves_the_worker_and_its_webhooks_alone(
     tmp_path: Path, chunked: bool

@@ -22,7 +22,7 @@ from voiceapp.media import audio_check
 from voiceapp.media.greetings import find_owner, remove_greeting, replace_greeting
 from voiceapp.switchboard import extensions, numbers
 
-from .conftest import FR_NUMBER, PUBLIC_URL
+from .conftest import FR_NUMBER, PUBLIC_URL, DatabaseTemplates
 
 
 def pcm_wav(rate: int = 8000, channels: int = 1, seconds: float = 0.5) -> bytes:
@@ -163,14 +163,17 @@ async def test_callers_hear_the_numbers_and_the_rooms_recordings(
 
 
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_templates: DatabaseTemplates
+) -> Iterator[Path]:
     """The voiceapp command on its own SQLite file, with a bridge, a number and a room;
     yields the media directory."""
-    monkeypatch.setenv("VOICEAPP_DATABASE_URL", f"sqlite://{tmp_path}/cli.sqlite3")
+    # A copy of the migrated template is what `voiceapp migrate` makes, 1.5 s sooner.
+    url = database_templates.copy_sqlite_now(tmp_path / "cli.sqlite3")
+    monkeypatch.setenv("VOICEAPP_DATABASE_URL", url)
     monkeypatch.setenv("VOICEAPP_MEDIA_DIR", str(tmp_path / "media"))
     get_settings.cache_clear()
     for argv in (
-        ["migrate"],
         ["bridge", "setup", "--extension", "800", "--language", "fr"],
         ["numbers", "add", FR_NUMBER, "--extension", "800", "--language", "fr"],
         ["rooms", "add", "--name", "Ventes", "--conference-id", "1234"],

@@ -25,7 +25,7 @@ SECRET_KEY = "test-secret-key-0123456789abcdef-0123456789"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 PASSWORD = "correct horse battery staple"
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.heavy]
 
 
 def server_env(database_url: str, port: int) -> dict[str, str]:

@@ -327,6 +327,7 @@ async def test_without_smtp_the_sender_still_makes_the_messages(
 
 @pytest.mark.postgres
 @pytest.mark.slow
+@pytest.mark.heavy
 async def test_four_processes_make_and_send_each_message_once(
     migrated_postgres_url: str, mail_server: MailServer
 ) -> None:

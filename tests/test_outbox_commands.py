@@ -11,8 +11,9 @@ from voiceapp.core.db import database
 from voiceapp.core.settings import get_settings
 from voiceapp.mail import outbox
 
+from .conftest import DatabaseTemplates
 from .mail_server import PASSWORD, MailServer
-from .test_cli import cli_env, run
+from .test_cli import cli_env, migrated_copy, run
 
 __all__ = ["cli_env"]  # test_cli's fixture, which pytest finds by name here
 
@@ -20,8 +21,8 @@ Capture = pytest.CaptureFixture[str]
 
 
 @pytest.fixture
-def migrated(cli_env: dict[str, str], capsys: Capture) -> dict[str, str]:
-    assert run(capsys, "migrate")[0] == 0
+def migrated(cli_env: dict[str, str], database_templates: DatabaseTemplates) -> dict[str, str]:
+    migrated_copy(cli_env, database_templates)
     return cli_env
 
 

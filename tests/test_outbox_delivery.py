@@ -200,6 +200,7 @@ async def test_the_server_sends_mail_from_its_lifespan(
 
 @pytest.mark.postgres
 @pytest.mark.slow
+@pytest.mark.heavy
 async def test_four_processes_sending_at_once_send_each_message_once(
     migrated_postgres_url: str, mail_server: MailServer
 ) -> None:

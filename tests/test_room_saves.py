@@ -107,6 +107,7 @@ async def test_saving_a_room_while_callers_come_and_go_keeps_its_cap(
 
 @pytest.mark.postgres
 @pytest.mark.slow
+@pytest.mark.heavy
 async def test_saving_a_room_keeps_its_cap_with_four_workers(migrated_postgres_url: str) -> None:
     settings = make_settings(migrated_postgres_url)
     port = free_port()

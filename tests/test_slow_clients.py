@@ -26,7 +26,7 @@ from .conftest import AUTH_TOKEN, FR_NUMBER, make_settings, provision_conference
 from .process_memory import memory_kb, peak_restarted
 from .test_workers import server_env
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.heavy]
 
 HOST = "127.0.0.1"
 DEADLINE = 1  # seconds: VOICEAPP_HEAD_TIMEOUT and VOICEAPP_BODY_TIMEOUT here

@@ -33,6 +33,7 @@ def server_env(database_url: str, port: int) -> dict[str, str]:
 
 @pytest.mark.postgres
 @pytest.mark.slow
+@pytest.mark.heavy
 async def test_four_workers_admit_exactly_the_room_capacity(migrated_postgres_url: str) -> None:
     settings = make_settings(migrated_postgres_url)
     async with database(migrated_postgres_url):
