@@ -65,7 +65,8 @@ async def test_replayed_and_out_of_order_callbacks_change_state_once(conference:
     await seats.reserve_seat(room, Caller("CA-a", "+33612345678", FR_NUMBER), OVERDUE)
     await seats.reserve_seat(room, Caller("CA-b", "+33612345679", FR_NUMBER), OVERDUE)
     assert await seats.confirm_join(seats.ParticipantReport("CA-a", "CF1")) is True
-    assert await seats.confirm_join(seats.ParticipantReport("CA-a", "CF1")) is False  # replayed join
+    replayed = seats.ParticipantReport("CA-a", "CF1")
+    assert await seats.confirm_join(replayed) is False  # replayed join
     assert await seats.release_seat("CA-a") is True
     assert await seats.release_seat("CA-a") is False  # replayed leave
     # A leave that overtakes its join: the late join must not resurrect the seat.
