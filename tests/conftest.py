@@ -34,7 +34,7 @@ from voiceapp.media import hold_music
 from voiceapp.media.render import render
 from voiceapp.switchboard import conference_server, numbers
 
-from .postgres_databases import BackgroundDatabases
+from .postgres_databases import COPY_PREFIX, BackgroundDatabases
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 PUBLIC_URL = "https://voice.example.test"
@@ -112,12 +112,15 @@ def process_is_gone(pid: int) -> bool:
 
 
 async def drop_templates_of_killed_runs(admin: asyncpg.Connection) -> None:
+    """Drop what runs that are gone left behind: their templates, and their tests'
+    databases (made in a run's own process too, tests/postgres_databases.py)."""
     for row in await admin.fetch("SELECT datname FROM pg_database"):
         name: str = row["datname"]
-        pid = name.removeprefix(POSTGRES_TEMPLATE_PREFIX).split("_")[0]
-        ours = name.startswith(POSTGRES_TEMPLATE_PREFIX) and pid.isdigit()
-        if ours and process_is_gone(int(pid)):
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for prefix in (POSTGRES_TEMPLATE_PREFIX, COPY_PREFIX):
+            pid = name.removeprefix(prefix).split("_")[0]
+            ours = name.startswith(prefix) and pid.isdigit()
+            if ours and process_is_gone(int(pid)):
+                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 class DatabaseTemplates:

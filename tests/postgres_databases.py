@@ -12,6 +12,7 @@ drop one is raised, in the test that needed it or at the end of the run.
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import uuid
 from collections.abc import Coroutine
@@ -27,8 +28,13 @@ DROPS_AT_ONCE = 2
 CLOSE_TIMEOUT = 120.0
 
 
+# A test's database is named after the process of its run, as the run's template is, so
+# that a run killed before its end is known by the next (conftest.py drops its leftovers).
+COPY_PREFIX = "voiceapp_test_run_"
+
+
 def new_database_name() -> str:
-    return f"voiceapp_test_{uuid.uuid4().hex[:12]}"
+    return f"{COPY_PREFIX}{os.getpid()}_{uuid.uuid4().hex[:8]}"
 
 
 class BackgroundDatabases:
