@@ -199,6 +199,35 @@ async def test_hanging_up_at_a_prompt_ends_the_call_with_its_callbacks(
     assert record.ended_at is not None
 
 
+async def test_a_call_cancelled_as_it_joins_still_hangs_up_and_frees_the_seat(
+    conference: Carrier,
+) -> None:
+    """Ctrl-C while the caller is entering the room (the wait music playing, the join not
+    yet told): the person has hung up, so the carrier ends the call and tells the app."""
+    handset, listener = Handset(), Listener()
+
+    def hears(event: Event) -> None:
+        listener(event)
+        if event.kind == "hold":  # the music of a caller alone: the join is under way
+            running.cancel()
+
+    call = conference.dial(FR_NUMBER, caller="client:alice", keypad=handset, on_event=hears)
+    running = asyncio.create_task(call.run(stay=True))
+    await listener.until("gather")
+    handset.heard()
+    await press(handset, "1234#")
+    await listener.until("gather")  # the PIN
+    await press(handset, "4321#")
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(running, EVENT_WAIT)
+    assert call.status == "completed"
+    assert call.kinds()[-1] == "hangup"
+    room = await Room.get(conference_id="1234")
+    assert await seats.roster(room) == []
+    record = await CallRecord.get(call_sid=call.call_sid)
+    assert record.ended_at is not None
+
+
 @pytest.fixture
 async def quick_gathers(migrated_database_url: str) -> AsyncIterator[Carrier]:
     """A carrier on an app whose <Gather>s time out after 1 s."""
@@ -309,6 +338,10 @@ async def test_call_stay_keeps_the_caller_in_the_room_then_hangs_up(
 @pytest.mark.slow
 async def test_ctrl_c_during_stay_hangs_up_cleanly(conference: Carrier, settings: Settings) -> None:
     process = await start_call(settings, stay=600)
+    assert process.stdout is not None
+    async with asyncio.timeout(30):  # until the call stays (the join fully told)
+        while not (line := (await process.stdout.readline()).decode()).startswith("☰ staying"):
+            assert line, "the call ended before it stayed"
     await wait_for_caller("1234")
     process.send_signal(signal.SIGINT)
     out, err = await asyncio.wait_for(process.communicate(), 30)

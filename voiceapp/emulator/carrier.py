@@ -264,15 +264,21 @@ class EmulatedCall:
     async def run(self, *, stay: bool = False) -> None:
         self.status = "ringing"
         self.carrier.calls[self.call_sid] = self
-        document = await self.fetch(self.carrier.base_url + "/voice/incoming")
-        self.status = "in-progress"
-        in_room = await self._follow(document)
-        # Not staying, the caller only does what was typed ahead: * leaves the room.
-        while in_room and not stay:
-            left = await in_conference.inside(self, wait=False)
-            if left is None:
-                break
-            in_room = await self._follow(await in_conference.go_on(self))
+        try:
+            document = await self.fetch(self.carrier.base_url + "/voice/incoming")
+            self.status = "in-progress"
+            in_room = await self._follow(document)
+            # Not staying, the caller only does what was typed ahead: * leaves the room.
+            while in_room and not stay:
+                left = await in_conference.inside(self, wait=False)
+                if left is None:
+                    break
+                in_room = await self._follow(await in_conference.go_on(self))
+        except asyncio.CancelledError:
+            # The person hung up (Ctrl-C) on the way in, a join perhaps half told: the
+            # carrier ends the call all the same and tells the app, or a seat stays taken.
+            await self.hangup()
+            raise
         if in_room and stay:
             return
         await self.hangup()
