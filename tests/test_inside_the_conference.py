@@ -172,6 +172,30 @@ async def test_with_a_rest_api_a_hosts_star_keeps_the_call_and_hanging_up_ends_i
     assert await Seat.all().count() == 0
 
 
+async def test_a_host_leaving_an_empty_room_asks_the_carrier_nothing(
+    controlled: Carrier, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The host was the last one in: the carrier ends an empty conference itself, so the
+    call's end frees the seat and sends no REST request to end it again."""
+    ended: list[str] = []
+    real_end = controls.end_conference
+
+    async def end_conference(settings: Settings, conference_id: str) -> int:
+        ended.append(conference_id)
+        return await real_end(settings, conference_id)
+
+    monkeypatch.setattr(controls, "end_conference", end_conference)
+    await rooms.update_room(settings, "1234", rooms.RoomChange(host_pin="9999", end_with_host=True))
+    host = await controlled.call(
+        FR_NUMBER, caller="+33699999999", digits=["1234#", "9999#"], stay=True
+    )
+    assert (await Seat.get(call_sid=host.call_sid)).is_host
+    await host.hangup()
+    assert ended == []
+    assert await Seat.all().count() == 0
+    assert (await rooms.get_room("1234")).seats_taken == 0
+
+
 async def test_a_caller_removed_alone_in_the_room_hears_why(
     controlled: Carrier, settings: Settings
 ) -> None:

@@ -40,7 +40,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Literal, TypeGuard, get_args
 
-from voiceapp.carrier import accounts
 from voiceapp.conferencing import pin_lockout, rooms, seats
 from voiceapp.conferencing.replies import (
     Ask,
@@ -50,6 +49,7 @@ from voiceapp.conferencing.replies import (
     Line,
     Reply,
     StepName,
+    voiceapp_ends_conference,
 )
 from voiceapp.core import attempt_limits
 from voiceapp.core.models import Language, Room
@@ -344,11 +344,10 @@ async def read_pin(state: CallState, digits: str, caller: Caller, settings: Sett
         reservation = await seats.reserve_seat(
             room, caller, settings.seat_overdue_seconds, host=host
         )
-        entry = _seat(room, reservation, host=host)
-        if host and room.end_with_host:
-            ended = await accounts.controls_calls_of(caller.account_sid, settings)
-            entry = replace(entry, ended_by_voiceapp=ended)
-        return entry
+        ended = await voiceapp_ends_conference(
+            room, host=host, account_sid=caller.account_sid, settings=settings
+        )
+        return replace(_seat(room, reservation, host=host), ended_by_voiceapp=ended)
     pin_lockout.wrong_pin(room, caller)
     return Entry("wrong", room)
 

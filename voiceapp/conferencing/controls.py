@@ -22,10 +22,10 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 
-from voiceapp.carrier import accounts
 from voiceapp.carrier.conference_control import ConferenceControl, control_for
 from voiceapp.carrier.errors import CarrierError
 from voiceapp.conferencing import rooms, seats
+from voiceapp.conferencing.replies import voiceapp_ends_conference
 from voiceapp.core.errors import Conflict, NotFound, VoiceappError
 from voiceapp.core.i18n import N_
 from voiceapp.core.models import Room, Seat, SeatState
@@ -321,20 +321,20 @@ async def end_conference(settings: Settings, conference_id: str) -> int:
     return callers
 
 
-async def end_when_host_gone(settings: Settings, call_sid: str) -> bool:
-    """A call has ended: if it was a host of a room that ends with its host, end the
-    room's conference for everyone (True when asked of the carrier). Only for calls whose
-    conference voiceapp can end through the carrier's REST API: those hosts joined
-    without endConferenceOnExit, which would also have ended the conference the moment
-    they pressed * for the keypad menu (replies.Join.room)."""
-    seat = await Seat.get_or_none(call_sid=call_sid, is_host=True)
-    if seat is None or seat.conference_sid is None:
+async def end_when_host_gone(settings: Settings, freed: Seat) -> bool:
+    """A call has ended and `freed` is the seat it held: if it was a host of a room that
+    ends with its host, end the room's conference for everyone (True when asked of the
+    carrier). Only where voiceapp ends it (replies.voiceapp_ends_conference): elsewhere
+    the host joined with endConferenceOnExit, and the carrier has ended it already."""
+    if not freed.is_host or freed.conference_sid is None:
+        return False  # most calls: no more reads on the way out
+    room = await Room.get_or_none(id=freed.room_id)  # type: ignore[attr-defined]
+    if room is None or not await voiceapp_ends_conference(
+        room, host=True, account_sid=freed.account_sid, settings=settings
+    ):
         return False
-    room = await Room.get_or_none(id=seat.room_id)  # type: ignore[attr-defined]
-    if room is None or not room.end_with_host:
-        return False
-    if not await accounts.controls_calls_of(seat.account_sid, settings):
-        return False  # joined with endConferenceOnExit: the carrier ends it
+    if not await Seat.exists(conference_sid=freed.conference_sid):
+        return False  # the host was the last one in: the carrier ends an empty conference
     try:
         await end_conference(settings, room.conference_id)
     except VoiceappError as failure:  # the carrier refused or did not answer

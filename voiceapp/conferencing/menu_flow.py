@@ -15,11 +15,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from voiceapp.carrier import accounts
 from voiceapp.carrier.rest import CarrierError
 from voiceapp.conferencing import controls, menu, seat_sql
 from voiceapp.conferencing.menu import MenuItem
-from voiceapp.conferencing.replies import Hangup, Join, Line, MenuAsk, MenuState, Reply
+from voiceapp.conferencing.replies import (
+    Hangup,
+    Join,
+    Line,
+    MenuAsk,
+    MenuState,
+    Reply,
+    voiceapp_ends_conference,
+)
 from voiceapp.conferencing.seat_sql import SeatInRoom
 from voiceapp.core.db import execute_sql
 from voiceapp.core.models import Seat, SeatState
@@ -127,10 +134,8 @@ async def back(call_sid: str, state: MenuState, settings: Settings, *lines: Line
 
 async def _back(seat: SeatInRoom, state: MenuState, settings: Settings, *lines: Line) -> Reply:
     room = seat.room
-    ended_by_voiceapp = (
-        seat.is_host
-        and room.end_with_host
-        and await accounts.controls_calls_of(seat.account_sid, settings)
+    ended_by_voiceapp = await voiceapp_ends_conference(
+        room, host=seat.is_host, account_sid=seat.account_sid, settings=settings
     )
     join = Join.room(
         room,

@@ -12,8 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from voiceapp.carrier import accounts
 from voiceapp.conferencing import rooms
 from voiceapp.core.models import Language, Room
+from voiceapp.core.settings import Settings
 from voiceapp.history.call_records import CallOutcome
 
 StepName = Literal["ask_id", "ask_pin", "ask_extension"]
@@ -122,6 +124,16 @@ class Join:
             record=room.record,
             waits_for_host=waits,
         )
+
+
+async def voiceapp_ends_conference(
+    room: Room, *, host: bool, account_sid: str | None, settings: Settings
+) -> bool:
+    """Whether voiceapp itself ends `room`'s conference when this caller's call ends
+    (controls.end_when_host_gone): a host of a room that ends with its host, on a call
+    whose conference voiceapp controls through a REST API. Such a host joins without the
+    carrier's endConferenceOnExit (`Join.room`'s `ended_by_voiceapp`)."""
+    return host and room.end_with_host and await accounts.controls_calls_of(account_sid, settings)
 
 
 @dataclass(frozen=True)

@@ -172,19 +172,25 @@ async def in_room(room_id: int) -> list[Seat]:
     return await Seat.filter(room_id=room_id).order_by("reserved_at")
 
 
-async def release_seat(call_sid: str) -> bool:
-    """Free the seat this call holds, if any. True when a seat was freed by this call."""
+async def free_seat(call_sid: str) -> Seat | None:
+    """Free the seat this call holds, if any: the seat as it was, when this call freed it
+    (what the call's end goes on to read: was it a host's?), else None."""
     seat = await Seat.get_or_none(call_sid=call_sid)
     if seat is None:
-        return False
+        return None
     async with in_transaction():
         deleted = await Seat.filter(id=seat.pk).delete()
         if deleted != 1:  # a concurrent release of the same call got there first
-            return False
+            return None
         await Room.filter(id=seat.room_id).update(  # type: ignore[attr-defined]
             seats_taken=F("seats_taken") - 1
         )
-    return True
+    return seat
+
+
+async def release_seat(call_sid: str) -> bool:
+    """Free the seat this call holds, if any. True when a seat was freed by this call."""
+    return await free_seat(call_sid) is not None
 
 
 async def release_conference(

@@ -108,12 +108,11 @@ def participant_report(voice: VoiceRequest) -> ParticipantReport:
 
 
 async def call_left(voice: VoiceRequest) -> None:
-    """The call is over: a host's leaving may end the room's conference, then its seat
-    is freed (even when the end could not be asked for)."""
-    try:
-        await controls.end_when_host_gone(voice.settings, voice.call_sid)
-    finally:
-        await seats.release_seat(voice.call_sid)
+    """The call is over: its seat is freed, then a host's leaving may end the room's
+    conference (one read of the seat, on the way out of every call)."""
+    freed = await seats.free_seat(voice.call_sid)
+    if freed is not None:
+        await controls.end_when_host_gone(voice.settings, freed)
 
 
 @voice_webhook
