@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,7 +17,14 @@ from voiceapp.webhooks.endpoint import MAX_FIELDS, clean
 from voiceapp.webhooks.signature import HEADER, sign
 
 from .apology import errors_logged, is_apology
-from .conftest import AUTH_TOKEN, FR_NUMBER, PUBLIC_URL, make_settings
+from .conftest import (
+    AUTH_TOKEN,
+    FR_NUMBER,
+    PUBLIC_URL,
+    DatabaseTemplates,
+    make_settings,
+    provision_conference,
+)
 from .twiml import parse, verbs
 
 CALL = {"CallSid": "CA" + "1" * 32, "From": "+33612345678", "To": FR_NUMBER}
@@ -188,6 +196,31 @@ async def test_unreachable_database_apologises_in_both_languages(tmp_path: objec
     root = parse(response.content)
     assert verbs(root) == ["Say", "Say", "Hangup"]
     assert [say.get("language") for say in root.iter("Say")] == ["fr-FR", "es-ES"]
+
+
+async def test_a_worker_answers_at_once_without_its_sqlite_file_and_again_once_it_is_back(
+    tmp_path: Path, database_templates: DatabaseTemplates, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The file cannot be opened (its directory is missing): the caller hears the apology
+    as soon as the database says so, not once the webhook's deadline has passed; once the
+    file is there, the same worker greets callers again. (The ORM's SQLite client kept
+    its lock when opening failed: every query after the first waited for good.)"""
+    path = tmp_path / "missing" / "voiceapp.sqlite3"
+    migrated = tmp_path / "migrated.sqlite3"
+    await database_templates.copy_sqlite(migrated)
+    settings = make_settings(f"sqlite://{path}")
+    async with in_process_carrier(settings) as carrier:
+        for _ in range(2):
+            response = await signed_post(carrier.client, "/voice/incoming", CALL)
+            assert is_apology(response.content, settings)
+        assert "unable to open database file" in caplog.text
+        assert "took over" not in caplog.text  # no query waited for the deadline
+        path.parent.mkdir()
+        migrated.rename(path)
+        await provision_conference(settings)
+        response = await signed_post(carrier.client, "/voice/incoming", CALL)
+        assert not is_apology(response.content, settings)
+        assert verbs(parse(response.content)) == ["Gather", "Redirect"]
 
 
 async def test_fallback_route_needs_no_database(tmp_path: object) -> None:

@@ -70,6 +70,9 @@ def is_connection_lost(error: BaseException) -> bool:
     return False
 
 
+# Tortoise's SQLite client, with its lock let go when the file cannot be opened.
+SQLITE_ENGINE = "voiceapp.core.sqlite_engine"
+
 # What every SQLite connection is set to, unless the URL says otherwise.
 SQLITE_PRAGMAS = {
     # Tortoise already puts SQLite in WAL mode; there, synchronous=NORMAL is the usual
@@ -105,6 +108,9 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     if url.startswith("postgres://"):
         connection = expand_db_url(url)
         connection["credentials"]["connection_class"] = PooledConnection
+    elif url.startswith("sqlite:"):
+        connection = expand_db_url(url)
+        connection["engine"] = SQLITE_ENGINE
     return {
         "connections": {"default": connection},
         "apps": {
