@@ -22,8 +22,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+from argon2 import PasswordHasher
 from hypothesis import settings as settings_for_hypothesis
 
+from voiceapp.accounts import admins
 from voiceapp.conferencing import rooms
 from voiceapp.core.db import forget_compiled_sql, migrate
 from voiceapp.core.settings import Settings, load_settings
@@ -49,6 +51,19 @@ BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
 # shares the cores (.ci/run: pytest -n). A test may still set a deadline of its own.
 settings_for_hypothesis.register_profile("voiceapp", deadline=None)
 settings_for_hypothesis.load_profile("voiceapp")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def quick_password_hashing() -> Iterator[None]:
+    """Admin passwords hashed in this process with argon2id at its lowest cost: well
+    under a millisecond, where the product's parameters take 0.1 s of both cores, for
+    each of the hundreds of admins the tests make and log in. Hashing, checking and
+    upgrading are argon2's own all the same; test_accounts.py checks the product's
+    parameters, and the servers and commands the tests start hash as the product does."""
+    product = admins._hasher
+    admins._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    yield
+    admins._hasher = product
 
 
 def with_database(url: str, name: str) -> str:

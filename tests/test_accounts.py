@@ -4,7 +4,7 @@ and the session generation."""
 from __future__ import annotations
 
 import pytest
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, extract_parameters, profiles
 
 from voiceapp.accounts import admins
 from voiceapp.core.errors import Conflict, InvalidInput, NotFound
@@ -19,10 +19,19 @@ def orm(carrier: Carrier) -> None:
     """A migrated database with the ORM live (the carrier fixture runs the app's lifespan)."""
 
 
-async def test_password_is_stored_as_argon2id_only(orm: None) -> None:
+@pytest.fixture
+def product_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The product's hashing parameters, in place of the suite's quick ones (conftest)."""
+    monkeypatch.setattr(admins, "_hasher", PasswordHasher.from_parameters(admins.HASHING))
+
+
+async def test_password_is_stored_as_argon2id_only(orm: None, product_hashing: None) -> None:
     user = await admins.create_admin("alice", PASSWORD)
     assert user.password_hash.startswith("$argon2id$")
     assert PASSWORD not in user.password_hash
+    # RFC 9106's low-memory profile: 3 passes over 64 MiB, 4 lanes.
+    assert extract_parameters(user.password_hash) == profiles.RFC_9106_LOW_MEMORY
+    assert (user.password_hash.split("$")[2:4]) == ["v=19", "m=65536,t=3,p=4"]
 
 
 async def test_authenticate(orm: None) -> None:
@@ -33,7 +42,7 @@ async def test_authenticate(orm: None) -> None:
     assert user is not None and user.last_login_at is not None
 
 
-async def test_a_weaker_old_hash_is_upgraded_at_login(orm: None) -> None:
+async def test_a_weaker_old_hash_is_upgraded_at_login(orm: None, product_hashing: None) -> None:
     weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
     await AdminUser.create(username="alice", password_hash=weak)
     assert await admins.authenticate("alice", PASSWORD) is not None
