@@ -102,6 +102,25 @@ class Measured:
         return misses
 
 
+def signed_requests_options(parser: argparse.ArgumentParser) -> None:
+    """How many requests `measure` signs ahead. Fewer only to check that a benchmark runs
+    (tests/test_bench.py): each is signed, and the menu's have a seat made for them,
+    before the load starts."""
+    parser.add_argument(
+        "--requests",
+        type=int,
+        default=SIGNED_FLOOR,
+        help="the fewest requests signed for each measurement (more when the warm-up's "
+        "rate asks for more)",
+    )
+    parser.add_argument(
+        "--warmup-requests",
+        type=int,
+        default=WARMUP_REQUESTS,
+        help="requests signed for each warm-up",
+    )
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
@@ -110,6 +129,7 @@ def parse_args() -> argparse.Namespace:
         "--warmup", type=float, default=WARMUP_SECONDS, help="seconds of warm-up before each"
     )
     parser.add_argument("--backends", default="sqlite,postgres")
+    signed_requests_options(parser)
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get(
@@ -166,11 +186,12 @@ async def measure(
     awaited before each with the calls (numbers given to `params`) it will replay."""
     with tempfile.TemporaryDirectory(prefix="voiceapp-bench-") as scratch:
         warm = Path(scratch, "warm")
-        write_requests(warm, target_url, WARMUP_REQUESTS, lambda i: params(WARMUP_OFFSET + i))
+        warm_count = args.warmup_requests
+        write_requests(warm, target_url, warm_count, lambda i: params(WARMUP_OFFSET + i))
         if ready is not None:
-            await ready(range(WARMUP_OFFSET, WARMUP_OFFSET + WARMUP_REQUESTS))
+            await ready(range(WARMUP_OFFSET, WARMUP_OFFSET + warm_count))
         warmed = await run_load(target_url, warm, args.connections, args.warmup, tool=args.tool)
-        count = max(SIGNED_FLOOR, int(warmed.rate * args.duration * SIGNED_MARGIN))
+        count = max(args.requests, int(warmed.rate * args.duration * SIGNED_MARGIN))
         timed = write_requests(Path(scratch, "timed"), target_url, count, params)
         if ready is not None:
             await ready(range(count))
@@ -191,6 +212,7 @@ def baseline_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of baseline warm-up")
     parser.add_argument("--connections", type=int, default=50, help="baseline connections")
     parser.add_argument("--tool", choices=["auto", "wrk", "python"], default="auto")
+    signed_requests_options(parser)
 
 
 def parsed_with_tool(parser: argparse.ArgumentParser) -> argparse.Namespace:

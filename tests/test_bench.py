@@ -31,6 +31,7 @@ def test_the_benchmark_reports_every_measurement() -> None:
             sys.executable,
             *("-m", "bench.run", "--duration", "1", "--warmup", "0.3"),
             *("--connections", "10", "--tool", "python", "--backends", backends),
+            *("--requests", "2000", "--warmup-requests", "1000"),
         ],
         cwd=ROOT,
         env={**os.environ, "VOICEAPP_TEST_POSTGRES_URL": POSTGRES_URL},

@@ -28,6 +28,7 @@ def test_the_scheduling_benchmark_books_and_reports() -> None:
             *("-m", "bench.schedule", "--invitees", "40", "--rounds", "1"),
             *("--duration", "1", "--warmup", "0.3", "--connections", "10"),
             *("--tool", "python", "--backends", backends),
+            *("--requests", "2000", "--warmup-requests", "1000"),
         ],
         cwd=ROOT,
         env={**os.environ, "VOICEAPP_TEST_POSTGRES_URL": POSTGRES_URL},
