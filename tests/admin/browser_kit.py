@@ -4,12 +4,17 @@ that never downloads anything."""
 
 from __future__ import annotations
 
+import atexit
+import json
 import os
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +66,73 @@ def run_cli(env: dict[str, str], *args: str, stdin: str = "") -> str:
     return done.stdout
 
 
+@dataclass(frozen=True)
+class Command:
+    """One `voiceapp` command line, and what it reads on its standard input."""
+
+    args: tuple[str, ...]
+    stdin: str = ""
+
+
+def cli(*args: str, stdin: str = "") -> Command:
+    return Command(args, stdin)
+
+
+# Runs several commands in one process: each `python -m voiceapp` costs 1.5 s of starting
+# Python and importing the app, which the commands would otherwise pay one by one.
+_BATCH = """
+import io, json, sys
+from voiceapp.cli import main
+for args, stdin in json.loads(sys.argv[1]):
+    sys.stdin = io.StringIO(stdin)
+    code = main(args)
+    if code:
+        sys.exit(f"voiceapp {' '.join(args)}: exit {code}")
+"""
+
+
+def run_commands(env: dict[str, str], commands: Sequence[Command]) -> None:
+    """`commands`, in order, in one child process; the first that fails fails the test."""
+    batch = json.dumps([[list(command.args), command.stdin] for command in commands])
+    done = subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
+        [sys.executable, "-c", _BATCH, batch],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+# The server databases made so far in this process, by what was done to them: made once
+# (migrate and the commands), then copied for each server, in milliseconds.
+_made: dict[tuple[Command, ...], Path] = {}
+_made_in = Path(tempfile.mkdtemp(prefix="voiceapp-server-databases-"))
+atexit.register(shutil.rmtree, _made_in, ignore_errors=True)
+
+
+def database_for_server(folder: Path, env: dict[str, str], commands: Sequence[Command]) -> None:
+    """Put in `folder` a migrated SQLite database on which `commands` have run, made the
+    first time by `voiceapp migrate` and those commands, copied afterwards."""
+    key = tuple(commands)
+    made = _made.get(key)
+    if made is None:
+        made = Path(tempfile.mkdtemp(dir=_made_in)) / DATABASE_FILE
+        at_made = {**env, "VOICEAPP_DATABASE_URL": f"sqlite://{made}"}
+        run_commands(at_made, [cli("migrate"), *commands])
+        # Whatever a commit left in the -wal file is in the database file only once
+        # checkpointed, and only that file is copied.
+        db = sqlite3.connect(made)
+        try:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            db.close()
+        _made[key] = made
+    shutil.copyfile(made, folder / DATABASE_FILE)
+
+
 def server_env(folder: Path, port: int, *, configured: bool = True) -> dict[str, str]:
     """The environment of a server on `port` with its database in `folder`. Configured:
     the secrets set by hand, as in production; not configured: nothing set, as after the
@@ -91,18 +163,17 @@ def running_server(
     configured: bool = True,
     with_admin: bool = True,
     settings: Mapping[str, str] | None = None,
+    commands: Sequence[Command] = (),
 ) -> Iterator[Server]:
     """`voiceapp serve` (uvicorn) on a free port and a fresh, migrated SQLite file, with
-    `settings` added to its environment. The file is `voiceapp migrate`'s, unless one is
-    in `folder` already (DATABASE_FILE: the `server` fixture copies the migrated
-    template there, which is the same, 3 s sooner)."""
+    `settings` added to its environment: the test admin in it (`with_admin`), and what
+    `commands` (`voiceapp` command lines) add, all made once per process and copied
+    (database_for_server)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**server_env(folder, port, configured=configured), **(settings or {})}
-    if not (folder / DATABASE_FILE).exists():
-        run_cli(env, "migrate")
-    if with_admin:
-        run_cli(env, "admin", "create-user", USERNAME, "--password-stdin", stdin=PASSWORD + "\n")
+    admin = [cli("admin", "create-user", USERNAME, "--password-stdin", stdin=PASSWORD + "\n")]
+    database_for_server(folder, env, [*(admin if with_admin else []), *commands])
     log_path = folder / "server.log"
     log = log_path.open("w")
     process = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments

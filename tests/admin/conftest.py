@@ -22,7 +22,7 @@ from voiceapp.accounts import admins
 from voiceapp.app import create_app
 from voiceapp.core.settings import Settings
 
-from ..conftest import PUBLIC_URL, DatabaseTemplates, make_settings
+from ..conftest import PUBLIC_URL, make_settings
 
 if TYPE_CHECKING:
     from .browser_kit import Server
@@ -142,12 +142,11 @@ def notices(page: str) -> list[str]:
 
 
 @pytest.fixture
-def server(tmp_path: Path, database_templates: DatabaseTemplates) -> Iterator[Server]:
+def server(tmp_path: Path) -> Iterator[Server]:
     """`voiceapp serve` on a free port and a fresh SQLite file, configured by hand, with
     one admin (USERNAME, PASSWORD)."""
-    from .browser_kit import DATABASE_FILE, running_server  # it imports this module
+    from .browser_kit import running_server  # it imports this module
 
-    database_templates.copy_sqlite_now(tmp_path / DATABASE_FILE)
     with running_server(tmp_path) as running:
         yield running
 

@@ -14,7 +14,7 @@ from playwright.async_api import Browser, Route, expect
 from voiceapp.emulator.inprocess import remote_carrier
 
 from ..conftest import AUTH_TOKEN, ES_NUMBER
-from .browser_kit import CHROMIUM, DESKTOP, Server, run_cli, shot
+from .browser_kit import CHROMIUM, DESKTOP, Server, cli, run_commands, shot
 from .conftest import PASSWORD, USERNAME
 
 CALLER = "+34612345678"
@@ -34,9 +34,14 @@ async def unplugged(route: Route) -> None:
 async def test_a_mexican_admin_reads_local_times_and_live_says_when_the_session_ended(
     server: Server, chromium: Browser, screenshots: Path
 ) -> None:
-    run_cli(server.env, "bridge", "setup", "--extension", "800", "--language", "es")
-    run_cli(server.env, "rooms", "add", "--name", "Ventas", "--conference-id", "1234")
-    run_cli(server.env, "numbers", "add", ES_NUMBER, "--extension", "800", "--language", "es")
+    run_commands(
+        server.env,
+        [
+            cli("bridge", "setup", "--extension", "800", "--language", "es"),
+            cli("rooms", "add", "--name", "Ventas", "--conference-id", "1234"),
+            cli("numbers", "add", ES_NUMBER, "--extension", "800", "--language", "es"),
+        ],
+    )
     async with remote_carrier(server.url, AUTH_TOKEN) as carrier:
         await carrier.call(ES_NUMBER, caller=CALLER, digits=["1234#"])  # joins, hangs up
 

@@ -5,12 +5,13 @@ the focus."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from .browser_kit import CHROMIUM, DESKTOP, PHONE, Server, log_in, run_cli, shot
+from .browser_kit import CHROMIUM, DESKTOP, PHONE, Server, cli, log_in, running_server, shot
 
 pytestmark = [
     pytest.mark.browser,
@@ -19,11 +20,18 @@ pytestmark = [
 ]
 
 
-def long_conferences_page(server: Server) -> None:
-    """Enough rooms that the conference server's form is far below the first screen."""
-    run_cli(server.env, "bridge", "setup", "--extension", "800", "--language", "fr")
-    for n in range(8):
-        run_cli(server.env, "rooms", "add", "--name", f"Room {n}", "--conference-id", f"10{n}")
+# Enough rooms that the conference server's form is far below the first screen.
+LONG_CONFERENCES_PAGE = (
+    cli("bridge", "setup", "--extension", "800", "--language", "fr"),
+    *(cli("rooms", "add", "--name", f"Room {n}", "--conference-id", f"10{n}") for n in range(8)),
+)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    """The real server, its Conferences page long (LONG_CONFERENCES_PAGE)."""
+    with running_server(tmp_path, commands=LONG_CONFERENCES_PAGE) as running:
+        yield running
 
 
 async def focused_id(page: Page) -> str:
@@ -45,7 +53,6 @@ async def submit_a_bad_pin(page: Page, server: Server) -> None:
 async def test_the_summary_is_in_view_focused_and_links_to_the_field(
     server: Server, chromium: Browser, screenshots: Path, viewport: dict[str, int]
 ) -> None:
-    long_conferences_page(server)
     page = await chromium.new_page(viewport=viewport, locale="en-GB")  # type: ignore[arg-type]
     await log_in(page, server)
     size = "desktop" if viewport == DESKTOP else "phone"
@@ -95,7 +102,6 @@ async def test_the_summary_is_in_view_focused_and_links_to_the_field(
 async def test_without_script_the_summary_still_gets_the_focus(
     server: Server, chromium: Browser
 ) -> None:
-    long_conferences_page(server)
     context = await chromium.new_context(
         viewport=DESKTOP,  # type: ignore[arg-type]
         locale="en-GB",

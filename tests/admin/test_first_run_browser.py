@@ -11,7 +11,7 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from ..conftest import FR_NUMBER
-from .browser_kit import CHROMIUM, DESKTOP, run_cli, running_server, shot
+from .browser_kit import CHROMIUM, DESKTOP, cli, run_commands, running_server, shot
 from .conftest import PASSWORD, run_voiceapp
 
 pytestmark = [
@@ -60,12 +60,14 @@ async def test_a_newcomer_gets_in_with_the_printed_link_and_calls_with_nothing_s
 
         # The carrier token: kept by the server, found by `voiceapp call` on the same
         # database, with nothing in the environment.
-        for args in (
-            ("bridge", "setup", "--extension", "800", "--language", "fr"),
-            ("numbers", "add", FR_NUMBER, "--extension", "800", "--language", "fr"),
-            ("rooms", "add", "--name", "Ventes", "--conference-id", "1234", "--pin", "4321"),
-        ):
-            run_cli(server.env, *args)
+        run_commands(
+            server.env,
+            [
+                cli("bridge", "setup", "--extension", "800", "--language", "fr"),
+                cli("numbers", "add", FR_NUMBER, "--extension", "800", "--language", "fr"),
+                cli("rooms", "add", "--name", "Ventes", "--conference-id", "1234", "--pin", "4321"),
+            ],
+        )
         assert "TWILIO_AUTH_TOKEN" not in server.env
         call = run_voiceapp(
             server.env,

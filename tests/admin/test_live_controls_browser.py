@@ -26,7 +26,7 @@ from voiceapp.emulator.inprocess import remote_carrier
 from voiceapp.emulator.sids import random_account_sid
 
 from ..conftest import AUTH_TOKEN, FR_NUMBER
-from .browser_kit import CHROMIUM, DESKTOP, Server, log_in, run_cli, running_server, shot
+from .browser_kit import CHROMIUM, DESKTOP, Server, cli, log_in, running_server, shot
 
 pytestmark = [
     pytest.mark.browser,
@@ -46,14 +46,15 @@ WAIT_MS = 15_000
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
     """The real server with room Ventes (1234): a PIN, and a host PIN."""
-    with running_server(tmp_path) as running:
-        env = running.env
-        run_cli(env, "bridge", "setup", "--extension", "800", "--language", "fr")
-        run_cli(env, "numbers", "add", FR_NUMBER, "--extension", "800", "--language", "fr")
-        run_cli(
-            *(env, "rooms", "add", "--name", "Ventes", "--conference-id", "1234"),
+    office = (
+        cli("bridge", "setup", "--extension", "800", "--language", "fr"),
+        cli("numbers", "add", FR_NUMBER, "--extension", "800", "--language", "fr"),
+        cli(
+            *("rooms", "add", "--name", "Ventes", "--conference-id", "1234"),
             *("--pin", PIN, "--host-pin", HOST_PIN),
-        )
+        ),
+    )
+    with running_server(tmp_path, commands=office) as running:
         yield running
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, ViewportSize, expect
 
-from .browser_kit import CHROMIUM, DESKTOP, PHONE, Server, log_in, run_cli, shot
+from .browser_kit import CHROMIUM, DESKTOP, PHONE, Server, cli, log_in, run_cli, run_commands, shot
 
 NUMBER = "+33180000800"
 
@@ -44,9 +44,14 @@ async def test_a_recorded_conference_plays_in_the_page(
     server: Server, chromium: Browser, screenshots: Path
 ) -> None:
     env = server.env
-    run_cli(env, "bridge", "setup", "--extension", "800", "--language", "fr")
-    run_cli(env, "numbers", "add", NUMBER, "--extension", "800")
-    run_cli(env, "rooms", "add", "--name", "Salle Azur", "--conference-id", "1234", "--record")
+    run_commands(
+        env,
+        [
+            cli("bridge", "setup", "--extension", "800", "--language", "fr"),
+            cli("numbers", "add", NUMBER, "--extension", "800"),
+            cli("rooms", "add", "--name", "Salle Azur", "--conference-id", "1234", "--record"),
+        ],
+    )
     out = run_cli(env, "call", "--to", NUMBER, "--digits", "1234#", "--stay", "3")
     assert "1234" in out
 

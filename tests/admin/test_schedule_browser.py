@@ -19,7 +19,7 @@ from playwright.async_api import Browser, Page, expect
 from ..conftest import ES_NUMBER, FR_NUMBER
 from ..mail_server import MailServer
 from ..scheduling_kit import calendar_part
-from .browser_kit import CHROMIUM, DESKTOP, Server, run_cli, running_server, shot
+from .browser_kit import CHROMIUM, DESKTOP, Command, Server, cli, running_server, shot
 
 pytestmark = [
     pytest.mark.browser,
@@ -31,37 +31,38 @@ ZONE = "America/Mexico_City"
 ORGANIZER = ("ines", "ines password 1234", "ines@example.com", "Inés García")
 
 
-def set_up_the_office(server: Server) -> None:
+def the_office() -> list[Command]:
     """A bridge reached by a French and a Spanish number, room 1234 (PIN 4321), and Inés,
     an organizer writing in French, whose contacts are Ana and Luis (Spanish), both in
     her group Socios, and Zoé (not in it)."""
-    env = server.env
-    run_cli(env, "bridge", "setup", "--extension", "800", "--language", "fr")
-    run_cli(env, "numbers", "add", FR_NUMBER, "--extension", "800", "--language", "fr")
-    run_cli(env, "numbers", "add", ES_NUMBER, "--extension", "800", "--language", "es")
-    run_cli(env, "rooms", "add", "--name", "Ventas", "--conference-id", "1234", "--pin", "4321")
     username, password, email, name = ORGANIZER
-    run_cli(
-        env,
-        *("admin", "create-user", username, "--password-stdin", "--role", "organizer"),
-        *("--email", email, "--name", name, "--language", "fr"),
-        stdin=password + "\n",
-    )
-    for contact_name, contact_email, language in [
+    contacts = [
         ("Ana Ruiz", "ana@example.com", "es"),
         ("Luis Gil", "luis@example.com", "es"),
         ("Zoé Martin", "zoe@example.com", "fr"),
-    ]:
-        run_cli(
-            env,
-            *("contacts", "add", "--owner", username, "--name", contact_name),
-            *("--email", contact_email, "--language", language),
-        )
-    run_cli(
-        env,
-        *("groups", "add", "--owner", username, "--name", "Socios"),
-        *("--member", "ana@example.com", "--member", "luis@example.com"),
-    )
+    ]
+    return [
+        cli("bridge", "setup", "--extension", "800", "--language", "fr"),
+        cli("numbers", "add", FR_NUMBER, "--extension", "800", "--language", "fr"),
+        cli("numbers", "add", ES_NUMBER, "--extension", "800", "--language", "es"),
+        cli("rooms", "add", "--name", "Ventas", "--conference-id", "1234", "--pin", "4321"),
+        cli(
+            *("admin", "create-user", username, "--password-stdin", "--role", "organizer"),
+            *("--email", email, "--name", name, "--language", "fr"),
+            stdin=password + "\n",
+        ),
+        *(
+            cli(
+                *("contacts", "add", "--owner", username, "--name", contact_name),
+                *("--email", contact_email, "--language", language),
+            )
+            for contact_name, contact_email, language in contacts
+        ),
+        cli(
+            *("groups", "add", "--owner", username, "--name", "Socios"),
+            *("--member", "ana@example.com", "--member", "luis@example.com"),
+        ),
+    ]
 
 
 def language(message: EmailMessage) -> str | None:
@@ -96,8 +97,7 @@ async def test_an_organizer_schedules_from_the_page_in_her_browsers_zone(
     tmp_path: Path, chromium: Browser, mail_server: MailServer, screenshots: Path
 ) -> None:
     smtp = {"VOICEAPP_SMTP_URL": mail_server.url, "VOICEAPP_MAIL_FROM": "bridge@example.test"}
-    with running_server(tmp_path, settings=smtp) as server:
-        set_up_the_office(server)
+    with running_server(tmp_path, settings=smtp, commands=the_office()) as server:
         context = await chromium.new_context(
             timezone_id=ZONE, locale="en-GB", viewport=DESKTOP, accept_downloads=False
         )

@@ -15,7 +15,17 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from ..conftest import FR_NUMBER
 from ..test_routing import ALICE_NUMBER as ALICE
-from .browser_kit import CHROMIUM, DESKTOP, PHONE, Server, log_in, run_cli, running_server, shot
+from .browser_kit import (
+    CHROMIUM,
+    DESKTOP,
+    PHONE,
+    Server,
+    cli,
+    log_in,
+    run_commands,
+    running_server,
+    shot,
+)
 from .conftest import USERNAME
 
 pytestmark = [
@@ -45,18 +55,16 @@ PROMPTS_PLAYED = """
 """
 
 
-def provision(server: Server) -> None:
-    run_cli(server.env, "bridge", "setup", "--extension", "800", "--language", "fr")
-    run_cli(server.env, "numbers", "add", FR_NUMBER, "--extension", "800", "--language", "fr")
-    run_cli(
-        server.env, "rooms", "add", "--name", "Ventes", "--conference-id", "1234", "--pin", "4321"
-    )
+OFFICE = (
+    cli("bridge", "setup", "--extension", "800", "--language", "fr"),
+    cli("numbers", "add", FR_NUMBER, "--extension", "800", "--language", "fr"),
+    cli("rooms", "add", "--name", "Ventes", "--conference-id", "1234", "--pin", "4321"),
+)
 
 
 def server_with(folder: Path, **env: str) -> Iterator[Server]:
-    """running_server, with these settings added to the server's environment."""
-    with running_server(folder, settings=env) as server:
-        provision(server)
+    """running_server with the OFFICE, and these settings added to its environment."""
+    with running_server(folder, settings=env, commands=OFFICE) as server:
         yield server
 
 
@@ -260,12 +268,14 @@ async def test_a_user_who_does_not_answer_takes_a_message_heard_on_the_voicemail
     saying_server: Server, chromium: Browser, screenshots: Path
 ) -> None:
     server = saying_server
-    run_cli(
+    alice = ("--extension", "201", "--kind", "user", "--name", "Alice")
+    run_commands(
         server.env,
-        *("extensions", "add", "--extension", "201", "--kind", "user", "--name", "Alice"),
-        *("--forward-to", "+33612345601"),
+        [
+            cli("extensions", "add", *alice, "--forward-to", "+33612345601"),
+            cli("numbers", "add", ALICE, "--extension", "201", "--language", "fr"),
+        ],
     )
-    run_cli(server.env, "numbers", "add", ALICE, "--extension", "201", "--language", "fr")
     context = await chromium.new_context(viewport=DESKTOP, locale="en-GB")
     await context.add_init_script(SPEECH_SPY)
     page = await context.new_page()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, expect
 
-from .browser_kit import CHROMIUM, DESKTOP, PHONE, Server, log_in, run_cli, shot
+from .browser_kit import CHROMIUM, DESKTOP, PHONE, Server, cli, log_in, run_cli, run_commands, shot
 
 ALICE_NUMBER = "+33180000201"
 
@@ -57,8 +57,13 @@ async def test_a_voicemail_left_with_the_emulator_plays_in_the_page(
 ) -> None:
     env = server.env
     alice = ["--extension", "201", "--kind", "user", "--name", "Alice"]
-    run_cli(env, "extensions", "add", *alice, "--forward-to", "+33612345601")
-    run_cli(env, "numbers", "add", ALICE_NUMBER, "--extension", "201")
+    run_commands(
+        env,
+        [
+            cli("extensions", "add", *alice, "--forward-to", "+33612345601"),
+            cli("numbers", "add", ALICE_NUMBER, "--extension", "201"),
+        ],
+    )
     leave_voicemail(server, 3)
 
     page = await chromium.new_page(viewport=DESKTOP, locale="en-GB")

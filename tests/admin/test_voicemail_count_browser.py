@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, expect
 
-from .browser_kit import CHROMIUM, PHONE, Server, log_in, run_cli, shot
+from .browser_kit import CHROMIUM, PHONE, Server, cli, log_in, run_commands, shot
 from .test_voicemail_browser import ALICE_NUMBER, PLAY_FIRST, leave_voicemail
 
 pytestmark = [
@@ -24,8 +24,13 @@ async def test_playing_a_message_counts_it_heard_at_once(
     server: Server, chromium: Browser, screenshots: Path
 ) -> None:
     alice = ["--extension", "201", "--kind", "user", "--name", "Alice"]
-    run_cli(server.env, "extensions", "add", *alice, "--forward-to", "+33612345601")
-    run_cli(server.env, "numbers", "add", ALICE_NUMBER, "--extension", "201")
+    run_commands(
+        server.env,
+        [
+            cli("extensions", "add", *alice, "--forward-to", "+33612345601"),
+            cli("numbers", "add", ALICE_NUMBER, "--extension", "201"),
+        ],
+    )
     leave_voicemail(server, 2)
     leave_voicemail(server, 2)
 
