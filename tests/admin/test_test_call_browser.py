@@ -93,12 +93,15 @@ async def click_keys(page: Page, keys: str) -> None:
         await keypad.get_by_role("button", name=key, exact=True).click()
 
 
-async def prompts_heard(page: Page) -> None:
-    """Until every prompt sent so far has played to its end."""
+async def prompts_heard(page: Page, prompts: int) -> None:
+    """Until the first `prompts` prompts have played to their end. Counted, not "all the
+    players there": the page makes a prompt's player only as its turn comes, so between
+    two prompts every player there has ended, and a key pressed then would cut the next
+    one off (as a caller's key cuts a prompt off)."""
     try:
         await page.wait_for_function(
             f"() => {{ const all = ({PROMPTS_PLAYED})(); "
-            "return all.length > 0 && all.every((audio) => audio.ended); }",
+            f"return all.length >= {prompts} && all.every((audio) => audio.ended); }}",
             timeout=WAIT_MS,
         )
     except PlaywrightTimeout:
@@ -127,11 +130,11 @@ async def test_keypad_call_plays_the_prompts_joins_and_shows_on_live(
     # A file's line has its words, marked in their language for screen readers.
     welcome = transcript.get_by_text("Bienvenue sur le service de conférence.")
     await expect(welcome).to_have_attribute("lang", "fr", timeout=WAIT_MS)
-    await prompts_heard(page)  # the greeting and the question, one after the other
+    await prompts_heard(page, 3)  # the greeting, the offer in Spanish, the question
     await click_keys(page, "1234#")
     await expect(transcript).to_contain_text("You pressed 1234#", timeout=WAIT_MS)
     await expect(status).to_have_text("Waiting for your keys", timeout=WAIT_MS)
-    await prompts_heard(page)
+    await prompts_heard(page, 4)  # the PIN's question
     await click_keys(page, "4321#")
     await expect(transcript).to_contain_text("In conference Ventes with 1 caller", timeout=WAIT_MS)
     await expect(status).to_have_text("In conference Ventes with 1 caller")
