@@ -23,7 +23,7 @@ import httpx
 from playwright.async_api import Page
 
 from ..conftest import AUTH_TOKEN
-from .conftest import PASSWORD, ROOT, SECRET_KEY, USERNAME, run_voiceapp
+from .conftest import PASSWORD, ROOT, SECRET_KEY, USERNAME, run_python, run_voiceapp
 
 CHROMIUM = os.environ.get("VOICEAPP_CHROMIUM", "/usr/bin/chromium")
 # Debian's chromium, never a downloaded one; no network chatter, no GPU, no sandbox (CI
@@ -94,15 +94,7 @@ for args, stdin in json.loads(sys.argv[1]):
 def run_commands(env: dict[str, str], commands: Sequence[Command]) -> None:
     """`commands`, in order, in one child process; the first that fails fails the test."""
     batch = json.dumps([[list(command.args), command.stdin] for command in commands])
-    done = subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
-        [sys.executable, "-c", _BATCH, batch],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    done = run_python(env, "-c", _BATCH, batch, timeout=120)
     assert done.returncode == 0, done.stderr
 
 

@@ -34,20 +34,27 @@ TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_voiceapp(
-    env: dict[str, str], *args: str, stdin: str = ""
+def run_python(
+    env: dict[str, str], *args: str, stdin: str = "", timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
-    """The `voiceapp` command of this checkout, in a child process."""
-    return subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
-        [sys.executable, "-m", "voiceapp", *args],
+    """This checkout's Python in a child process, `python ARGS...`, its output kept."""
+    return subprocess.run(  # noqa: S603 - our own code, fixed arguments
+        [sys.executable, *args],
         input=stdin,
         capture_output=True,
         text=True,
         cwd=ROOT,
         env=env,
-        timeout=60,
+        timeout=timeout,
         check=False,
     )
+
+
+def run_voiceapp(
+    env: dict[str, str], *args: str, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """The `voiceapp` command of this checkout, in a child process."""
+    return run_python(env, "-m", "voiceapp", *args, stdin=stdin)
 
 
 def admin_settings(database_url: str, **overrides: str) -> Settings:
