@@ -240,6 +240,24 @@ async def test_delete_asks_then_removes_the_recording_and_its_file(
     assert (await admin.get(delete_url(saved))).status_code == 404
 
 
+async def test_deleting_from_one_rooms_list_returns_to_that_list(
+    admin: Browser, local_recording: tuple[ConferenceRecording, bytes]
+) -> None:
+    """From /admin/recordings?room=1234, Delete, Cancel and the deletion itself all keep
+    the room: the admin is not sent back to every room's recordings."""
+    saved, _ = local_recording
+    page = (await admin.get(f"{PAGE}?room=1234")).text
+    asking = f"{delete_url(saved)}?room=1234"
+    assert f'href="{PUBLIC_URL}{asking}"' in page
+    asked = (await admin.get(asking)).text
+    assert f'action="{asking}"' in asked  # the button posts with the room
+    assert f'href="{PUBLIC_URL}{PAGE}?room=1234">Cancel</a>' in asked
+    response = await admin.submit(asking, asking, {})
+    assert response.status_code == 303
+    assert response.headers["location"] == f"{PUBLIC_URL}{PAGE}?room=1234"
+    assert not await ConferenceRecording.exists(pk=saved.pk)
+
+
 async def test_deleting_a_recording_voiceapp_cannot_reach_says_it_was_left(
     admin: Browser, azur: None
 ) -> None:

@@ -12,7 +12,7 @@ The CSRF token is checked before either runs (by auth.requires_admin, and again 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -52,6 +52,7 @@ async def _run(
     fields: tuple[str, ...],
     lists: tuple[str, ...],
     then: str,
+    then_query: Mapping[str, str] | None = None,
 ) -> Response:
     form = await verified_form(request)
     try:
@@ -62,7 +63,7 @@ async def _run(
         response.status_code = status_for(error)
         return response
     flash(request, notice)
-    return see_other(request.url_for(then))
+    return see_other(request.url_for(then).include_query_params(**(then_query or {})))
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,9 @@ class Deletion(Generic[T]):
     `find` loads it (or raises a 404); `ask` gives the page's title and question;
     `delete` calls the domain and returns the notice; `back` is the list page's route;
     `warn`, when given, says what deleting it now would disturb ("" when nothing), shown
-    above the question in a warning style.
+    above the question in a warning style. `keep`: query parameters of the confirmation
+    page that the list page is shown with again, after deleting and on Cancel (the
+    Recordings page's room).
     """
 
     find: Callable[[Request], Awaitable[T]]
@@ -105,6 +108,11 @@ class Deletion(Generic[T]):
     delete: Callable[[Request, T], Awaitable[str]]
     back: str
     warn: Callable[[Request, T], str] | None = None
+    keep: tuple[str, ...] = ()
+
+    def _kept(self, request: Request) -> dict[str, str]:
+        query = request.query_params
+        return {name: query[name] for name in self.keep if query.get(name)}
 
     async def _page(self, request: Request, form: FormState) -> Response:
         thing = await self.find(request)
@@ -115,7 +123,7 @@ class Deletion(Generic[T]):
             "question": question,
             "warning": warning,
             "form": form,
-            "back": self.back,
+            "back": request.url_for(self.back).include_query_params(**self._kept(request)),
         }
         return render(request, "admin/confirm.html", context)
 
@@ -128,7 +136,15 @@ class Deletion(Generic[T]):
         async def change(request: Request, form: FormData) -> str:
             return await self.delete(request, thing)
 
-        return await _run(request, change, self._page, fields=(), lists=(), then=self.back)
+        return await _run(
+            request,
+            change,
+            self._page,
+            fields=(),
+            lists=(),
+            then=self.back,
+            then_query=self._kept(request),
+        )
 
     def routes(self, path: str, name: str, *, guard: Guard = requires_admin) -> list[Route]:
         """GET `path` asks; POST `path` (the page's own URL) deletes."""

@@ -105,7 +105,9 @@ async def _delete(request: Request, recording: ConferenceRecording) -> str:
     return _("The recording of %(start)s (%(room)s) is deleted.") % named
 
 
-deletion: Deletion[ConferenceRecording] = Deletion(find=_find, ask=_ask, delete=_delete, back=PAGE)
+deletion: Deletion[ConferenceRecording] = Deletion(
+    find=_find, ask=_ask, delete=_delete, back=PAGE, keep=("room",)
+)
 
 
 routes = [
