@@ -29,7 +29,8 @@ from voiceapp.conferencing import rooms
 from voiceapp.conferencing.replies import CallState
 from voiceapp.core.db import database
 from voiceapp.core.models import Language, Room, Seat
-from voiceapp.emulator.carrier import Carrier, EmulatedCall
+from voiceapp.emulator.call import EmulatedCall
+from voiceapp.emulator.carrier import Carrier
 from voiceapp.webhooks.state import state_query, url
 
 # A caller stays in the room this long (at most) before hanging up, so that joins,

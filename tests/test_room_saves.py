@@ -18,7 +18,7 @@ from voiceapp.core.db import database
 from voiceapp.core.models import Room, Seat
 from voiceapp.core.settings import Settings
 from voiceapp.emulator import Carrier
-from voiceapp.emulator.carrier import EmulatedCall
+from voiceapp.emulator.call import EmulatedCall
 from voiceapp.emulator.inprocess import remote_carrier
 from voiceapp.emulator.server import free_port, live_server, serve_command
 

@@ -23,7 +23,7 @@ from voiceapp.core.db import database
 from voiceapp.core.models import Language, Room, Seat, SeatState
 from voiceapp.core.settings import Settings
 from voiceapp.emulator import Carrier
-from voiceapp.emulator.carrier import EmulatedCall
+from voiceapp.emulator.call import EmulatedCall
 from voiceapp.emulator.inprocess import in_process_carrier
 
 from .carrier_double import ACCOUNT_SID, CarrierDouble, carrier_double

@@ -14,7 +14,7 @@ import pytest
 
 from voiceapp.core.settings import Settings
 from voiceapp.emulator import Carrier
-from voiceapp.emulator.carrier import EmulatedCall
+from voiceapp.emulator.call import EmulatedCall
 from voiceapp.media import manifest
 from voiceapp.switchboard import numbers
 

@@ -10,7 +10,7 @@ from voiceapp import ivr_prompts
 from voiceapp.core.db import database
 from voiceapp.core.models import Language, PhoneNumber, Room, Seat, SeatState
 from voiceapp.core.settings import Settings
-from voiceapp.emulator.carrier import EmulatedCall
+from voiceapp.emulator.call import EmulatedCall
 from voiceapp.emulator.inprocess import remote_carrier
 from voiceapp.emulator.server import free_port, live_server, serve_command
 

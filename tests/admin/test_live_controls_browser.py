@@ -20,7 +20,8 @@ from playwright.async_api import Browser, Locator, Page, expect
 from voiceapp.commands.call import live_controls
 from voiceapp.core.models import EmulatedCarrier
 from voiceapp.core.settings import load_settings
-from voiceapp.emulator.carrier import Carrier, EmulatedCall
+from voiceapp.emulator.call import EmulatedCall
+from voiceapp.emulator.carrier import Carrier
 from voiceapp.emulator.conferences import Conference
 from voiceapp.emulator.inprocess import remote_carrier
 from voiceapp.emulator.sids import random_account_sid

@@ -73,7 +73,8 @@ from voiceapp.carrier import accounts
 from voiceapp.core.i18n import N_, translations
 from voiceapp.core.models import AccountRole, AdminUser, PhoneNumber
 from voiceapp.core.settings import Settings
-from voiceapp.emulator.carrier import Carrier, EmulatedCall
+from voiceapp.emulator.call import EmulatedCall
+from voiceapp.emulator.carrier import Carrier
 from voiceapp.emulator.events import Event
 from voiceapp.emulator.far_end import DialOutcome
 from voiceapp.emulator.keypad import Handset

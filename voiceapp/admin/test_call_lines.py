@@ -14,8 +14,9 @@ from voiceapp.conferencing import rooms, seats
 from voiceapp.core.i18n import translations
 from voiceapp.core.models import Language
 from voiceapp.core.settings import Settings
-from voiceapp.emulator.carrier import LOOPED, EmulatedCall
+from voiceapp.emulator.call import EmulatedCall
 from voiceapp.emulator.events import Event
+from voiceapp.emulator.hold_twiml import LOOPED
 from voiceapp.ivr_prompts import clips, messages
 from voiceapp.ivr_prompts.catalog import PROMPTS
 from voiceapp.media import paths

@@ -16,7 +16,8 @@ from voiceapp.core import db, server_secrets
 from voiceapp.core.errors import InvalidInput
 from voiceapp.core.phone_numbers import to_e164
 from voiceapp.core.settings import Settings
-from voiceapp.emulator.carrier import Carrier, EmulatedCall
+from voiceapp.emulator.call import EmulatedCall
+from voiceapp.emulator.carrier import Carrier
 from voiceapp.emulator.events import Event
 from voiceapp.emulator.far_end import DIAL_OUTCOMES, MESSAGE_SECONDS
 from voiceapp.emulator.inprocess import in_process_carrier, remote_carrier

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -49,3 +50,7 @@ class Event:
         }
         language = f"[{self.language}] " if self.language else ""
         return f"{marks.get(self.kind, '·')} {language}{self.text}"
+
+
+# Who hears each event as it happens (a transcript printed live, the Test call page).
+EventListener = Callable[[Event], None]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 from voiceapp.emulator import recordings
 
 if TYPE_CHECKING:
-    from voiceapp.emulator.carrier import EmulatedCall
+    from voiceapp.emulator.call import EmulatedCall
 
 Next = tuple[str | None, dict[str, str] | None]
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from voiceapp.emulator.keypad import Gathering
 
 if TYPE_CHECKING:
-    from voiceapp.emulator.carrier import EmulatedCall
+    from voiceapp.emulator.call import EmulatedCall
 
 Next = tuple[str | None, dict[str, str] | None]
 

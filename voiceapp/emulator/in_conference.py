@@ -23,7 +23,7 @@ from voiceapp.emulator import hold_twiml
 from voiceapp.emulator.conferences import DEFAULT_MAX_PARTICIPANTS, Conference, Participant, Why
 
 if TYPE_CHECKING:
-    from voiceapp.emulator.carrier import EmulatedCall
+    from voiceapp.emulator.call import EmulatedCall
 
 
 @dataclass(frozen=True)
