@@ -17,7 +17,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
-from voiceapp.admin import test_call
+from voiceapp.admin import test_call_slots
 from voiceapp.app import create_app
 from voiceapp.carrier import accounts
 from voiceapp.carrier.conference_control import control_for
@@ -316,7 +316,7 @@ async def test_the_test_calls_carrier_serves_the_live_controls_while_the_worker_
     async with app.router.lifespan_context(app):
         await provision_conference(settings)
         resolved: Settings = app.state.settings
-        network = test_call.call_slots(app).network
+        network = test_call_slots.call_slots(app).network
         carrier = await network.carrier(app, resolved)
         assert carrier is await network.carrier(app, resolved)  # one for the worker
         [registered] = await EmulatedCarrier.all()

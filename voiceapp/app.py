@@ -16,7 +16,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 from tortoise.exceptions import DBConnectionError, OperationalError
 
 from voiceapp import admin, housekeeping
-from voiceapp.admin import test_call
+from voiceapp.admin import test_call_slots
 from voiceapp.core import server_secrets
 from voiceapp.core.db import tortoise_config
 from voiceapp.core.settings import Settings, get_settings
@@ -96,7 +96,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                         with suppress(asyncio.CancelledError):
                             await task
                 # The Test call page's emulator: its REST API, its registration.
-                await test_call.stop_emulator(app)
+                await test_call_slots.stop_emulator(app)
                 close_inline_connections()
 
     app = Starlette(

@@ -23,7 +23,7 @@ from starlette.applications import Starlette
 from starlette.types import Message
 
 from voiceapp.accounts import admins
-from voiceapp.admin import test_call
+from voiceapp.admin import test_call, test_call_slots
 from voiceapp.admin.sessions import COOKIE
 from voiceapp.admin.test_call_lines import Heard, Sentences, Transcript, whole_sentences
 from voiceapp.app import create_app
@@ -343,7 +343,7 @@ async def test_closing_the_tab_hangs_up(site: Site) -> None:
     assert await callers_in("1234") == [f"client:{USERNAME}"]
     await socket.disconnect()
     assert await callers_in("1234") == []
-    assert test_call.call_slots(site.app).by_admin == {}
+    assert test_call_slots.call_slots(site.app).by_admin == {}
 
 
 async def test_closing_the_tab_at_a_prompt_ends_the_call(site: Site) -> None:
@@ -367,7 +367,7 @@ async def test_two_test_calls_share_the_room(site: Site) -> None:
 
 
 async def test_calls_per_admin_are_limited(site: Site) -> None:
-    limit = test_call.MAX_CALLS_PER_ADMIN
+    limit = test_call_slots.MAX_CALLS_PER_ADMIN
     sockets = [await site.socket().open() for _ in range(limit)]
     extra = await site.socket().open()
     refused = await extra.receive()
@@ -381,7 +381,7 @@ async def test_calls_per_admin_are_limited(site: Site) -> None:
     assert (await again.until("gather"))["kind"] == "gather"
     for socket in [*sockets[1:], again]:
         await socket.disconnect()
-    assert test_call.call_slots(site.app).by_admin == {}
+    assert test_call_slots.call_slots(site.app).by_admin == {}
 
 
 async def test_odd_messages_change_nothing(site: Site) -> None:

@@ -8,11 +8,8 @@ page, and gives it back through the carrier's own leave and status callbacks whe
 ends: the Hang up button, the tab closed, or MAX_CALL_SECONDS in the room. Nothing is
 looked up between requests, which keeps it right behind several workers.
 
-Each worker has one emulated carrier for its test calls (TestCallCarrier), with an account
-of its own whose REST API (emulator.rest_api) it serves on loopback and registers in the
-database: the Live page's controls (mute, remove, end...) reach a test call through the
-AccountSid its webhooks carry, whichever worker shows the page. It starts with the
-worker's first test call and stops with the worker.
+Each worker has one emulated carrier for its test calls, whose REST API the Live page's
+controls reach (test_call_slots.py).
 
 Who may open the socket: a logged-in admin, from a page of this site. A WebSocket carries
 no CSRF token and any site may open one with our cookie, so its Origin must be ours:
@@ -50,14 +47,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections import Counter
 from collections.abc import Callable
-from contextlib import AsyncExitStack, suppress
+from contextlib import suppress
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-import httpx
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
@@ -69,22 +63,18 @@ from voiceapp.admin.labels import CALLER_LANGUAGES
 from voiceapp.admin.locale import request_language
 from voiceapp.admin.templating import render
 from voiceapp.admin.test_call_lines import Heard, Recount, Transcript
-from voiceapp.carrier import accounts
+from voiceapp.admin.test_call_slots import MAX_CALLS_PER_ADMIN, CallSlots, call_slots
 from voiceapp.core.i18n import N_, translations
 from voiceapp.core.models import AccountRole, AdminUser, PhoneNumber
 from voiceapp.core.settings import Settings
 from voiceapp.emulator.call import EmulatedCall
-from voiceapp.emulator.carrier import Carrier
 from voiceapp.emulator.events import Event
 from voiceapp.emulator.far_end import DialOutcome
 from voiceapp.emulator.keypad import Handset
-from voiceapp.emulator.rest_api import serving_rest_api
-from voiceapp.emulator.sids import random_account_sid
 from voiceapp.switchboard import numbers
 
 log = logging.getLogger(__name__)
 
-MAX_CALLS_PER_ADMIN = 2
 # A test call left in a room hangs up by itself after this long.
 MAX_CALL_SECONDS = 30 * 60
 # The browser has this long to say which number to call once the socket is open.
@@ -108,85 +98,6 @@ MESSAGE_SECONDS = 5
 RECOUNT_SECONDS = 3.0
 POLICY_VIOLATION = 1008  # WebSocket close codes (RFC 6455)
 INTERNAL_ERROR = 1011
-
-
-class TestCallCarrier:
-    """This worker's emulated carrier for its test calls: one Carrier, so that two test
-    calls to one room are in one conference as on a carrier, and its REST API, served and
-    registered (carrier.accounts) while the worker runs."""
-
-    __test__ = False  # not a pytest test class, whatever its name
-
-    def __init__(self) -> None:
-        self._carrier: Carrier | None = None
-        self._running = AsyncExitStack()
-        self._starting = asyncio.Lock()
-
-    async def carrier(self, app: Starlette, settings: Settings) -> Carrier:
-        async with self._starting:
-            if self._carrier is None:
-                self._carrier = await self._start(app, settings)
-            return self._carrier
-
-    async def _start(self, app: Starlette, settings: Settings) -> Carrier:
-        # A fault of ours reaches the emulator as a 500, as it would reach a carrier,
-        # and the transcript says what the caller would hear then.
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        client = httpx.AsyncClient(transport=transport, base_url=settings.public_url)
-        await self._running.enter_async_context(client)
-        carrier = Carrier(
-            client,
-            settings.public_url,
-            settings.auth_token,
-            media_dir=settings.media_dir,
-            account_sid=random_account_sid(),
-        )
-        try:
-            api_url = await self._running.enter_async_context(serving_rest_api(carrier))
-            await accounts.register_emulator(carrier.account_sid, api_url)
-        except Exception:  # the test calls work all the same, out of the Live controls' reach
-            log.exception("test calls: cannot serve or register the emulator's REST API")
-        else:
-            self._running.push_async_callback(accounts.forget_emulator, carrier.account_sid)
-        return carrier
-
-    async def stop(self) -> None:
-        async with self._starting:
-            self._carrier = None
-            await self._running.aclose()
-
-
-class CallSlots:
-    """This worker's test calls: how many each admin has, and the carrier they go through."""
-
-    def __init__(self) -> None:
-        self.by_admin: Counter[int] = Counter()
-        self.network = TestCallCarrier()
-
-    def claim(self, admin_id: int) -> bool:
-        if self.by_admin[admin_id] >= MAX_CALLS_PER_ADMIN:
-            return False
-        self.by_admin[admin_id] += 1
-        return True
-
-    def release(self, admin_id: int) -> None:
-        self.by_admin[admin_id] -= 1
-        if self.by_admin[admin_id] <= 0:
-            del self.by_admin[admin_id]
-
-
-def call_slots(app: Starlette) -> CallSlots:
-    slots = getattr(app.state, "test_calls", None)
-    if slots is None:
-        slots = app.state.test_calls = CallSlots()
-    return cast(CallSlots, slots)
-
-
-async def stop_emulator(app: Starlette) -> None:
-    """The worker stops: so does its test calls' carrier (REST API, registration)."""
-    slots = getattr(app.state, "test_calls", None)
-    if slots is not None:
-        await cast(CallSlots, slots).network.stop()
 
 
 def number_label(number: PhoneNumber, gettext: Callable[[str], str]) -> str:
