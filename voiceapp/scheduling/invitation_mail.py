@@ -68,27 +68,16 @@ def invitation_in(
     to: InviteeView | None = None,
 ) -> EmailMessage:
     """`invitation` in `language`, for `to`, or for copies when `to` is None."""
-    body = MailBody(
-        language=language,
-        title=meeting.subject,
-        intro=_say(
-            language,
-            N_("%(organizer)s invites you to a conference call by phone."),
-            organizer=meeting.organizer.name,
-        ),
-        facts=_facts(meeting, language),
-        details=_details(meeting, dial_in, language),
-        dial_in=dial_in_block(dial_in, language),
-        footer=_footer(meeting, language),
-    )
-    return _message(
+    return _request_in(
+        language,
+        meeting,
+        invitees,
+        dial_in,
+        intro=N_("%(organizer)s invites you to a conference call by phone."),
+        subject=N_("Invitation: %(subject)s"),
         sender=sender,
-        to=_reader(to),
-        reply_to=meeting,
-        subject=_say(language, N_("Invitation: %(subject)s"), subject=meeting.subject),
-        body=body,
-        calendar=ical.request(meeting, invitees, dial_in, language, stamp=now),
         now=now,
+        to=to,
     )
 
 
@@ -121,14 +110,40 @@ def update_in(
     to: InviteeView | None = None,
 ) -> EmailMessage:
     """`update` in `language`, for `to`, or for copies when `to` is None."""
+    return _request_in(
+        language,
+        meeting,
+        invitees,
+        dial_in,
+        intro=N_("%(organizer)s has changed this conference call."),
+        subject=N_("Updated invitation: %(subject)s"),
+        changes=changes,
+        sender=sender,
+        now=now,
+        to=to,
+    )
+
+
+def _request_in(
+    language: str,
+    meeting: MeetingView,
+    invitees: Sequence[InviteeView],
+    dial_in: DialIn,
+    *,
+    intro: str,
+    subject: str,
+    changes: Sequence[Change[Any]] = (),
+    sender: str | Address,
+    now: datetime,
+    to: InviteeView | None,
+) -> EmailMessage:
+    """A REQUEST (a first invitation, or an update: same UID), in `language`: the
+    sentences that say which (`intro`, `subject`, with the organizer's name and the
+    meeting's subject in them) and what changed; the rest is the meeting's, as is."""
     body = MailBody(
         language=language,
         title=meeting.subject,
-        intro=_say(
-            language,
-            N_("%(organizer)s has changed this conference call."),
-            organizer=meeting.organizer.name,
-        ),
+        intro=_say(language, intro, organizer=meeting.organizer.name),
         before_facts=_changes(changes, language),
         facts=_facts(meeting, language),
         details=_details(meeting, dial_in, language),
@@ -139,7 +154,7 @@ def update_in(
         sender=sender,
         to=_reader(to),
         reply_to=meeting,
-        subject=_say(language, N_("Updated invitation: %(subject)s"), subject=meeting.subject),
+        subject=_say(language, subject, subject=meeting.subject),
         body=body,
         calendar=ical.request(meeting, invitees, dial_in, language, stamp=now),
         now=now,
