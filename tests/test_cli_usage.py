@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.abc
 import os
 import socket
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from voiceapp import console
 from voiceapp.cli import build_parser, main
 from voiceapp.core.settings import get_settings
 
@@ -148,3 +150,19 @@ def test_call_url_with_no_database_here_leaves_no_file(
     assert f"no database at {missing}" in capsys.readouterr().err
     assert not missing.exists()
     get_settings.cache_clear()
+
+
+class InterruptedWhileLoading(importlib.abc.MetaPathFinder):
+    """Ctrl-C as Python loads voiceapp.cli (the second or so before cli.main runs)."""
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name == "voiceapp.cli":
+            raise KeyboardInterrupt
+
+
+def test_ctrl_c_while_the_command_loads_is_status_130_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delitem(sys.modules, "voiceapp.cli")
+    monkeypatch.setattr(sys, "meta_path", [InterruptedWhileLoading(), *sys.meta_path])
+    assert console.run() == 130  # and nothing raised: no traceback

@@ -1,3 +1,3 @@
-from voiceapp.cli import main
+from voiceapp.console import run
 
-raise SystemExit(main())
+raise SystemExit(run())

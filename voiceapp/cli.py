@@ -18,6 +18,7 @@ from typing import NoReturn
 from tortoise.exceptions import DBConnectionError, OperationalError, ValidationError
 
 from voiceapp.commands import COMMAND_GROUPS
+from voiceapp.console import EXIT_INTERRUPTED
 from voiceapp.core.errors import VoiceappError
 from voiceapp.core.settings import SettingsError, get_settings
 
@@ -105,4 +106,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (DBConnectionError, ConnectionError, OSError) as error:
         return _fail(f"cannot reach the database: {error}")
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
