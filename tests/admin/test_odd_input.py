@@ -50,6 +50,32 @@ async def test_a_room_url_that_names_no_room_is_404(admin: Browser, path: str) -
     assert response.status_code == 404
 
 
+# Past the 32-bit id columns: PostgreSQL refuses to compare such a number with them.
+TOO_LARGE = "99999999999"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/admin/contacts/{TOO_LARGE}",
+        f"/admin/contacts/{TOO_LARGE}/delete",
+        f"/admin/groups/{TOO_LARGE}",
+        f"/admin/groups/{TOO_LARGE}/delete",
+        f"/admin/meetings/{TOO_LARGE}/edit",
+        f"/admin/meetings/{TOO_LARGE}/cancel",
+        f"/admin/outbox/{TOO_LARGE}",
+        f"/admin/outbox/{TOO_LARGE}/html",
+        f"/admin/voicemail/{TOO_LARGE}/audio",
+        f"/admin/voicemail/{TOO_LARGE}/delete",
+        f"/admin/recordings/{TOO_LARGE}/audio",
+        f"/admin/recordings/{TOO_LARGE}/delete",
+    ],
+)
+async def test_an_id_larger_than_any_row_is_404(admin: Browser, path: str) -> None:
+    response = await admin.get(path)
+    assert response.status_code == 404
+
+
 @pytest.mark.parametrize(
     ("path", "data"),
     [

@@ -9,7 +9,6 @@ whoever asks, from here or from the command line.
 from __future__ import annotations
 
 from starlette.datastructures import FormData
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -19,10 +18,10 @@ from voiceapp.admin.account import zone_options
 from voiceapp.admin.actions import Deletion, FormPost
 from voiceapp.admin.auth import requires_admin
 from voiceapp.admin.forms import FormState, field_text
+from voiceapp.admin.http import found
 from voiceapp.admin.locale import LANGUAGE_NAMES, request_gettext
 from voiceapp.admin.templating import render
 from voiceapp.core.enum_labels import labels_for
-from voiceapp.core.errors import VoiceappError
 from voiceapp.core.i18n import N_
 from voiceapp.core.models import AccountRole, AdminUser
 
@@ -103,10 +102,7 @@ async def _show_add_form(request: Request, state: FormState) -> Response:
 
 
 async def _find(request: Request) -> AdminUser:
-    try:
-        return await profiles.get_account(str(request.path_params["username"]))
-    except VoiceappError:
-        raise HTTPException(404) from None
+    return await found(profiles.get_account(str(request.path_params["username"])))
 
 
 async def _show_edit_form(request: Request, state: FormState) -> Response:

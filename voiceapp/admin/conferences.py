@@ -11,12 +11,11 @@ from starlette.routing import Route
 from voiceapp.admin.actions import Deletion, FormPost
 from voiceapp.admin.auth import requires_admin
 from voiceapp.admin.forms import FormState, field_text
-from voiceapp.admin.http import settings_of
+from voiceapp.admin.http import found, settings_of
 from voiceapp.admin.labels import CALLER_LANGUAGES, options
 from voiceapp.admin.locale import request_gettext, request_language
 from voiceapp.admin.templating import render
 from voiceapp.conferencing import rooms
-from voiceapp.core.errors import VoiceappError
 from voiceapp.core.i18n import N_plural, format_message
 from voiceapp.core.models import Bridge, Room
 from voiceapp.media import greetings
@@ -138,10 +137,8 @@ async def _show_room_form(request: Request, state: FormState) -> Response:
 
 
 async def _find_room(request: Request) -> Room:
-    try:
-        return await rooms.get_room(request.path_params["conference_id"])
-    except VoiceappError:  # not a conference ID ("abc"), or no room has it
-        raise HTTPException(404) from None
+    # Not a conference ID ("abc"), or no room has it: a 404 either way.
+    return await found(rooms.get_room(request.path_params["conference_id"]))
 
 
 async def _show_settings(request: Request, state: FormState) -> Response:

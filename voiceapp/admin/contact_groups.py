@@ -5,7 +5,6 @@ invite as a whole; add, edit (name and members), delete. Each account sees only 
 from __future__ import annotations
 
 from starlette.datastructures import FormData
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -14,10 +13,10 @@ from voiceapp.admin.actions import Deletion, FormPost
 from voiceapp.admin.auth import requires_login
 from voiceapp.admin.contacts import owner_of
 from voiceapp.admin.forms import FormState, field_text
+from voiceapp.admin.http import found, row_id
 from voiceapp.admin.locale import request_gettext
 from voiceapp.admin.templating import render
 from voiceapp.contacts import groups, people
-from voiceapp.core.errors import VoiceappError
 from voiceapp.core.models import ContactGroup
 
 PAGE = "admin:groups"
@@ -59,10 +58,7 @@ async def _show_add_form(request: Request, state: FormState) -> Response:
 
 
 async def _find(request: Request) -> ContactGroup:
-    try:
-        return await groups.get_group(owner_of(request), int(request.path_params["group_id"]))
-    except VoiceappError:
-        raise HTTPException(404) from None
+    return await found(groups.get_group(owner_of(request), row_id(request, "group_id")))
 
 
 async def _show_edit_form(request: Request, state: FormState) -> Response:

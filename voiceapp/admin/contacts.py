@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from babel import Locale
 from starlette.datastructures import FormData, UploadFile
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -20,6 +19,7 @@ from voiceapp.admin.actions import Deletion, FormPost
 from voiceapp.admin.auth import requires_login
 from voiceapp.admin.csrf import verified_form
 from voiceapp.admin.forms import FormState, field_text, with_error
+from voiceapp.admin.http import found, row_id
 from voiceapp.admin.locale import LANGUAGE_NAMES, request_gettext, request_language
 from voiceapp.admin.templating import render
 from voiceapp.contacts import groups, importing, people
@@ -143,10 +143,7 @@ async def _show_add_form(request: Request, state: FormState) -> Response:
 
 
 async def _find(request: Request) -> Contact:
-    try:
-        return await people.get_contact(owner_of(request), int(request.path_params["contact_id"]))
-    except VoiceappError:
-        raise HTTPException(404) from None
+    return await found(people.get_contact(owner_of(request), row_id(request, "contact_id")))
 
 
 async def _show_edit_form(request: Request, state: FormState) -> Response:

@@ -13,10 +13,10 @@ from starlette.routing import Route
 from voiceapp.admin.actions import Deletion, FormPost
 from voiceapp.admin.auth import requires_admin
 from voiceapp.admin.forms import FormState, field_text
+from voiceapp.admin.http import found
 from voiceapp.admin.labels import extension_name, kind_label
 from voiceapp.admin.locale import request_gettext
 from voiceapp.admin.templating import render
-from voiceapp.core.errors import VoiceappError
 from voiceapp.core.models import Extension, ExtensionKind
 from voiceapp.switchboard import extensions, numbers
 
@@ -91,10 +91,7 @@ async def _show_add_form(request: Request, state: FormState) -> Response:
 
 
 async def _find(request: Request) -> Extension:
-    try:
-        extension = await extensions.get_extension(request.path_params["number"])
-    except VoiceappError:
-        raise HTTPException(404) from None
+    extension = await found(extensions.get_extension(request.path_params["number"]))
     if extension.kind is ExtensionKind.CONFERENCE_SERVER:
         raise HTTPException(404)  # managed on the Conferences page
     return extension

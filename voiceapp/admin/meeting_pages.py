@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from starlette.datastructures import FormData
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -23,10 +22,9 @@ from voiceapp.accounts.admins import time_zones
 from voiceapp.admin.actions import FormPost
 from voiceapp.admin.auth import requires_login
 from voiceapp.admin.forms import FormState, field_text
-from voiceapp.admin.http import settings_of
+from voiceapp.admin.http import found, row_id, settings_of
 from voiceapp.admin.locale import request_gettext, request_language
 from voiceapp.admin.templating import format_meeting_time, render
-from voiceapp.core.errors import VoiceappError
 from voiceapp.core.i18n import translations
 from voiceapp.core.models import AccountRole, AdminUser, Meeting, MeetingStatus
 from voiceapp.scheduling import meeting_lists, meeting_rows, meetings
@@ -124,10 +122,8 @@ async def past_page(request: Request) -> Response:
 
 async def find(request: Request) -> Meeting:
     """The meeting in the URL if the viewer may act on it; 404 otherwise."""
-    try:
-        return await meetings.get_meeting(request.path_params["meeting_id"], actor=_viewer(request))
-    except VoiceappError:
-        raise HTTPException(404) from None
+    meeting_id = row_id(request, "meeting_id")
+    return await found(meetings.get_meeting(meeting_id, actor=_viewer(request)))
 
 
 # ---- sending the invitation again ------------------------------------------------------

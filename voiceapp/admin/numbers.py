@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from starlette.datastructures import FormData
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -11,11 +10,10 @@ from starlette.routing import Route
 from voiceapp.admin.actions import Deletion, FormPost
 from voiceapp.admin.auth import requires_admin
 from voiceapp.admin.forms import FormState, field_text
-from voiceapp.admin.http import settings_of
+from voiceapp.admin.http import found, settings_of
 from voiceapp.admin.labels import CALLER_LANGUAGES, destination_options, options
 from voiceapp.admin.locale import request_gettext
 from voiceapp.admin.templating import render
-from voiceapp.core.errors import VoiceappError
 from voiceapp.core.models import PhoneNumber
 from voiceapp.media import greetings
 from voiceapp.switchboard import numbers
@@ -92,10 +90,8 @@ async def _show_row_form(request: Request, state: FormState) -> Response:
 
 
 async def _find_number(request: Request) -> PhoneNumber:
-    try:
-        return await numbers.get_number(request.path_params["number"])
-    except VoiceappError:  # not a number, or not ours
-        raise HTTPException(404) from None
+    # Not a number, or not ours: a 404 either way.
+    return await found(numbers.get_number(request.path_params["number"]))
 
 
 def _ask(request: Request, number: PhoneNumber) -> tuple[str, str]:

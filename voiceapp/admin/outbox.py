@@ -19,7 +19,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from voiceapp.admin.auth import requires_admin
-from voiceapp.admin.http import settings_of
+from voiceapp.admin.http import row_id, settings_of
 from voiceapp.admin.templating import render
 from voiceapp.core.i18n import N_
 from voiceapp.core.models import OutboxState
@@ -100,12 +100,10 @@ def _page_url(request: Request, state: OutboxState | None, page: int) -> str:
 
 
 async def _view(request: Request) -> preview.RecipientView:
-    found = await preview.recipient_view(
-        int(request.path_params["message_id"]), settings_of(request)
-    )
-    if found is None:
+    view = await preview.recipient_view(row_id(request, "message_id"), settings_of(request))
+    if view is None:
         raise HTTPException(404)
-    return found
+    return view
 
 
 @requires_admin

@@ -18,10 +18,6 @@ from voiceapp.carrier.recordings import NoAudio, RecordingUnavailable, locate
 from voiceapp.core.settings import Settings
 from voiceapp.media.recordings import audio_response
 
-# The id columns are 32-bit integers: a larger number in a URL names nothing (and
-# PostgreSQL would refuse to compare it).
-LARGEST_ID = 2**31 - 1
-
 
 def known_problem(
     settings: Settings, language: str, recording_url: str, recording_sid: str | None

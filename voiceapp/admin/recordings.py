@@ -8,20 +8,19 @@ The player's source is /admin/recordings/{id}/audio, streamed through voiceapp
 
 from __future__ import annotations
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from voiceapp.admin.actions import Deletion
 from voiceapp.admin.auth import requires_admin
-from voiceapp.admin.http import settings_of
+from voiceapp.admin.http import found, row_id, settings_of
 from voiceapp.admin.locale import request_gettext, request_language
-from voiceapp.admin.recording_audio import LARGEST_ID, audio_answer, known_problem
+from voiceapp.admin.recording_audio import audio_answer, known_problem
 from voiceapp.admin.templating import format_moment, render
 from voiceapp.carrier.recordings import Discarded, RecordingUnavailable
 from voiceapp.conferencing import recordings
-from voiceapp.core.errors import Conflict, VoiceappError
+from voiceapp.core.errors import Conflict
 from voiceapp.core.models import ConferenceRecording
 
 PAGE = "admin:recordings"
@@ -51,13 +50,7 @@ async def recordings_page(request: Request) -> Response:
 
 
 async def _find(request: Request) -> ConferenceRecording:
-    recording_id: int = request.path_params["recording_id"]
-    if not 0 < recording_id <= LARGEST_ID:
-        raise HTTPException(404)
-    try:
-        return await recordings.get_recording(recording_id)
-    except VoiceappError:
-        raise HTTPException(404) from None
+    return await found(recordings.get_recording(row_id(request, "recording_id")))
 
 
 @requires_admin

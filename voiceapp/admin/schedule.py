@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from babel.dates import get_day_names
 from starlette.datastructures import FormData
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -24,7 +23,7 @@ from voiceapp.admin.account import zone_options
 from voiceapp.admin.actions import FormPost
 from voiceapp.admin.auth import requires_login
 from voiceapp.admin.forms import FormState, field_text
-from voiceapp.admin.http import settings_of
+from voiceapp.admin.http import found, row_id, settings_of
 from voiceapp.admin.locale import request_gettext, request_language
 from voiceapp.admin.templating import render
 from voiceapp.conferencing import rooms
@@ -236,12 +235,8 @@ def request_ngettext(request: Request) -> Callable[[str, str, int], str]:
 async def find_meeting(request: Request) -> Meeting:
     """The meeting in the URL, if this account may change it (its organizer's, or any
     for an admin); 404 otherwise, so nobody learns which meetings exist."""
-    try:
-        return await meetings.get_meeting(
-            request.path_params["meeting_id"], actor=account_of(request)
-        )
-    except VoiceappError:
-        raise HTTPException(404) from None
+    meeting_id = row_id(request, "meeting_id")
+    return await found(meetings.get_meeting(meeting_id, actor=account_of(request)))
 
 
 async def _organizer_of(meeting: Meeting) -> AdminUser:

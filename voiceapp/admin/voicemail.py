@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 
 from starlette.datastructures import FormData
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -20,12 +19,12 @@ from starlette.routing import Route
 from voiceapp.admin.actions import Deletion, FormPost
 from voiceapp.admin.auth import requires_admin
 from voiceapp.admin.forms import FormState
-from voiceapp.admin.http import settings_of
+from voiceapp.admin.http import found, row_id, settings_of
 from voiceapp.admin.locale import request_gettext, request_language
-from voiceapp.admin.recording_audio import LARGEST_ID, audio_answer, known_problem
+from voiceapp.admin.recording_audio import audio_answer, known_problem
 from voiceapp.admin.templating import render
 from voiceapp.carrier.recordings import Discarded, RecordingUnavailable
-from voiceapp.core.errors import Conflict, VoiceappError
+from voiceapp.core.errors import Conflict
 from voiceapp.core.models import Voicemail
 from voiceapp.media.recordings import from_the_start
 from voiceapp.switchboard import voicemail
@@ -51,13 +50,7 @@ async def voicemail_page(request: Request) -> Response:
 
 
 async def _find(request: Request) -> Voicemail:
-    message_id: int = request.path_params["message_id"]
-    if not 0 < message_id <= LARGEST_ID:
-        raise HTTPException(404)
-    try:
-        return await voicemail.get_message(message_id)
-    except VoiceappError:
-        raise HTTPException(404) from None
+    return await found(voicemail.get_message(row_id(request, "message_id")))
 
 
 @requires_admin

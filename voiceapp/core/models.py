@@ -20,6 +20,10 @@ from tortoise.models import Model
 from voiceapp.core.enum_labels import labels_for
 from voiceapp.core.i18n import N_
 
+# Every table's id column is a 32-bit integer: a larger number (in a URL, a callback's
+# query) names no row, and PostgreSQL refuses to compare one with the column.
+LARGEST_ROW_ID = 2**31 - 1
+
 
 class ExtensionKind(StrEnum):
     CONFERENCE_SERVER = "conference_server"

@@ -20,12 +20,11 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from voiceapp.conferencing import recordings
 from voiceapp.conferencing.recordings import Recorded
+from voiceapp.core.models import LARGEST_ROW_ID
 from voiceapp.webhooks.endpoint import VoiceRequest, voice_webhook
 
 log = logging.getLogger(__name__)
 
-# The room's id in the callback's URL: a 32-bit primary key.
-LARGEST_ROOM_ID = 2**31 - 1
 # The columns' sizes (core.models.ConferenceRecording): a longer value is not one a
 # carrier sends, and cut short it would name another recording.
 SID_MAX = 64
@@ -43,7 +42,7 @@ def room_id_from(query: Mapping[str, str]) -> int | None:
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 10:
         return None
     room_id = int(raw)
-    return room_id if 0 < room_id <= LARGEST_ROOM_ID else None
+    return room_id if 0 < room_id <= LARGEST_ROW_ID else None
 
 
 def start_time(text: str) -> datetime | None:
