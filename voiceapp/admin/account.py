@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from voiceapp.accounts import admins, profiles
 from voiceapp.admin.actions import FormPost
-from voiceapp.admin.auth import requires_login
+from voiceapp.admin.auth import requires_login, signed_in
 from voiceapp.admin.csrf import verified_form
 from voiceapp.admin.forms import FormState, field_text
 from voiceapp.admin.http import see_other, settings_of
@@ -67,11 +67,6 @@ def zone_options(current: str | None) -> list[tuple[str, str]]:
     return [(zone, zone.replace("_", " ")) for zone in places]
 
 
-def _admin(request: Request) -> AdminUser:
-    admin: AdminUser = request.state.admin_user
-    return admin
-
-
 def _profile_values(admin: AdminUser) -> FormState:
     return FormState(
         values={
@@ -89,7 +84,7 @@ async def _show(
     profile: FormState | None = None,
     feed_url: str = "",
 ) -> Response:
-    admin = _admin(request)
+    admin = signed_in(request)
     zone_name = ""
     if admin.time_zone in admins.time_zones():
         # Its name today ("Central European Summer Time"): babel's generic name of a zone
@@ -115,7 +110,7 @@ async def _show(
 
 
 def _zone_form(request: Request) -> FormState:
-    return FormState(values={"time_zone": _admin(request).time_zone or UTC_NAME})
+    return FormState(values={"time_zone": signed_in(request).time_zone or UTC_NAME})
 
 
 @requires_login
@@ -126,7 +121,7 @@ async def account_page(request: Request) -> Response:
 async def _change_profile(request: Request, form: FormData) -> str:
     """Display name, e-mail and language: how invitations name and reach this account."""
     await profiles.set_own_profile(
-        _admin(request).pk,
+        signed_in(request).pk,
         profiles.Profile(
             display_name=field_text(form, "display_name"),
             email=field_text(form, "email"),
@@ -143,7 +138,7 @@ async def _show_profile(request: Request, state: FormState) -> Response:
 
 async def _change_time_zone(request: Request, form: FormData) -> str:
     zone = admins.check_time_zone(field_text(form, "time_zone"))
-    await admins.set_time_zone(_admin(request).pk, zone)
+    await admins.set_time_zone(signed_in(request).pk, zone)
     _ = request_gettext(request)
     return _("Times are now shown in %(zone)s.") % {"zone": zone}
 
@@ -156,7 +151,7 @@ async def detected_time_zone(request: Request) -> Response:
     form = await verified_form(request)
     try:
         await admins.set_time_zone(
-            _admin(request).pk, field_text(form, "time_zone"), only_if_unset=True
+            signed_in(request).pk, field_text(form, "time_zone"), only_if_unset=True
         )
     except InvalidInput as error:
         return PlainTextResponse(error.in_language(request_language(request)), status_code=400)
@@ -168,14 +163,14 @@ async def new_calendar_address(request: Request) -> Response:
     """A new secret address for the account's calendar feed (the old one stops working),
     shown on the page this answers with: it is kept only as a hash, so it can be read
     now or never. Not a redirect, so that it never sits in the session cookie."""
-    token = await calendar_feed.rotate(_admin(request))
+    token = await calendar_feed.rotate(signed_in(request))
     url = calendar_feed.feed_url(settings_of(request).public_url, token)
     return await _show(request, _zone_form(request), feed_url=url)
 
 
 @requires_login
 async def calendar_off(request: Request) -> Response:
-    await calendar_feed.revoke(_admin(request))
+    await calendar_feed.revoke(signed_in(request))
     _ = request_gettext(request)
     flash(request, _("Your calendar feed is off: its address no longer works."))
     return see_other(request.url_for(PAGE))

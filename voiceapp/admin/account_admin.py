@@ -16,7 +16,7 @@ from starlette.routing import Route
 from voiceapp.accounts import admins, profiles
 from voiceapp.admin.account import zone_options
 from voiceapp.admin.actions import Deletion, FormPost
-from voiceapp.admin.auth import requires_admin
+from voiceapp.admin.auth import requires_admin, signed_in
 from voiceapp.admin.forms import FormState, field_text
 from voiceapp.admin.http import found
 from voiceapp.admin.locale import LANGUAGE_NAMES, request_gettext
@@ -110,7 +110,7 @@ async def _show_edit_form(request: Request, state: FormState) -> Response:
     context = {
         "account": account,
         "form": state,
-        "is_you": account.pk == request.state.admin_user.pk,
+        "is_you": account.pk == signed_in(request).pk,
         **_choices(request, account.time_zone),
     }
     return render(request, "admin/accounts_edit.html", context)

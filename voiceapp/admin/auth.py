@@ -151,6 +151,12 @@ def same_site_path(referer: str, request: Request) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+def signed_in(request: Request) -> AdminUser:
+    """The account a guarded handler (requires_login, requires_admin) runs for."""
+    account: AdminUser = request.state.admin_user
+    return account
+
+
 def _guard(handler: Handler, *, admins_only: bool) -> Handler:
     @wraps(handler)
     async def guarded(request: Request) -> Response:

@@ -10,8 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from voiceapp.admin.actions import Deletion, FormPost
-from voiceapp.admin.auth import requires_login
-from voiceapp.admin.contacts import owner_of
+from voiceapp.admin.auth import requires_login, signed_in
 from voiceapp.admin.forms import FormState, field_text
 from voiceapp.admin.http import found, row_id
 from voiceapp.admin.locale import request_gettext
@@ -29,7 +28,7 @@ def _members(form: FormData) -> list[str]:
 
 
 async def _page(request: Request, *, form: FormState | None = None) -> Response:
-    owner = owner_of(request)
+    owner = signed_in(request)
     found = await groups.list_groups(owner)
     context = {
         "groups": found,
@@ -48,7 +47,7 @@ async def groups_page(request: Request) -> Response:
 
 
 async def _add(request: Request, form: FormData) -> str:
-    group = await groups.add_group(owner_of(request), field_text(form, "name"), _members(form))
+    group = await groups.add_group(signed_in(request), field_text(form, "name"), _members(form))
     _ = request_gettext(request)
     return _("Group %(name)s added.") % {"name": group.name}
 
@@ -58,12 +57,12 @@ async def _show_add_form(request: Request, state: FormState) -> Response:
 
 
 async def _find(request: Request) -> ContactGroup:
-    return await found(groups.get_group(owner_of(request), row_id(request, "group_id")))
+    return await found(groups.get_group(signed_in(request), row_id(request, "group_id")))
 
 
 async def _show_edit_form(request: Request, state: FormState) -> Response:
     group = await _find(request)
-    contacts = await people.list_contacts(owner_of(request))
+    contacts = await people.list_contacts(signed_in(request))
     context = {"group": group, "contacts": contacts, "form": state}
     return render(request, "admin/group_edit.html", context)
 
@@ -81,7 +80,7 @@ async def edit_page(request: Request) -> Response:
 async def _update(request: Request, form: FormData) -> str:
     group = await _find(request)
     saved = await groups.update_group(
-        owner_of(request), group.pk, field_text(form, "name"), _members(form)
+        signed_in(request), group.pk, field_text(form, "name"), _members(form)
     )
     _ = request_gettext(request)
     return _("Group %(name)s saved.") % {"name": saved.name}
@@ -95,7 +94,7 @@ def _ask(request: Request, group: ContactGroup) -> tuple[str, str]:
 
 
 async def _delete(request: Request, group: ContactGroup) -> str:
-    await groups.remove_group(owner_of(request), group)
+    await groups.remove_group(signed_in(request), group)
     _ = request_gettext(request)
     return _("Group %(name)s deleted.") % {"name": group.name}
 

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from voiceapp.admin.actions import Deletion, FormPost
-from voiceapp.admin.auth import requires_login
+from voiceapp.admin.auth import requires_login, signed_in
 from voiceapp.admin.csrf import verified_form
 from voiceapp.admin.forms import FormState, field_text, with_error
 from voiceapp.admin.http import found, row_id
@@ -26,17 +26,12 @@ from voiceapp.contacts import groups, importing, people
 from voiceapp.contacts.files import Place
 from voiceapp.core.errors import InvalidInput, VoiceappError
 from voiceapp.core.i18n import N_
-from voiceapp.core.models import AdminUser, Contact
+from voiceapp.core.models import Contact
 from voiceapp.web.body_limits import ADMIN_PREFIX, CONTACTS_IMPORT_PATH
 
 PAGE = "admin:contacts"
 FIELDS = ("name", "email", "language", "phone")
 IMPORT_FIELDS = ("file",)
-
-
-def owner_of(request: Request) -> AdminUser:
-    owner: AdminUser = request.state.admin_user
-    return owner
 
 
 def language_options(request: Request) -> list[tuple[str, str]]:
@@ -94,7 +89,7 @@ async def _page(
     filename: str = "",
     status_code: int = 200,
 ) -> Response:
-    owner = owner_of(request)
+    owner = signed_in(request)
     contacts = await people.list_contacts(owner)
     in_groups: dict[int, list[str]] = {contact.pk: [] for contact in contacts}
     for group in await groups.list_groups(owner):
@@ -133,7 +128,7 @@ def _details(form: FormData) -> people.ContactDetails:
 
 
 async def _add(request: Request, form: FormData) -> str:
-    contact = await people.add_contact(owner_of(request), _details(form))
+    contact = await people.add_contact(signed_in(request), _details(form))
     _ = request_gettext(request)
     return _("%(name)s added to your contacts.") % {"name": contact.name}
 
@@ -143,7 +138,7 @@ async def _show_add_form(request: Request, state: FormState) -> Response:
 
 
 async def _find(request: Request) -> Contact:
-    return await found(people.get_contact(owner_of(request), row_id(request, "contact_id")))
+    return await found(people.get_contact(signed_in(request), row_id(request, "contact_id")))
 
 
 async def _show_edit_form(request: Request, state: FormState) -> Response:
@@ -166,7 +161,7 @@ async def edit_page(request: Request) -> Response:
 
 async def _update(request: Request, form: FormData) -> str:
     contact = await _find(request)
-    saved = await people.update_contact(owner_of(request), contact.pk, _details(form))
+    saved = await people.update_contact(signed_in(request), contact.pk, _details(form))
     _ = request_gettext(request)
     return _("%(name)s saved.") % {"name": saved.name}
 
@@ -180,7 +175,7 @@ def _ask(request: Request, contact: Contact) -> tuple[str, str]:
 
 
 async def _delete(request: Request, contact: Contact) -> str:
-    await people.remove_contact(owner_of(request), contact)
+    await people.remove_contact(signed_in(request), contact)
     _ = request_gettext(request)
     return _("%(name)s deleted from your contacts.") % {"name": contact.name}
 
@@ -203,7 +198,7 @@ async def import_file(request: Request) -> Response:
     form = await verified_form(request)
     try:
         filename, data = await _uploaded(form)
-        report = await importing.import_contacts(owner_of(request), filename, data)
+        report = await importing.import_contacts(signed_in(request), filename, data)
     except VoiceappError as error:
         state = with_error(FormState(), error, IMPORT_FIELDS, request_language(request))
         return await _page(request, import_form=state, status_code=400)

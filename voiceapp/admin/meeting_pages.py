@@ -20,10 +20,11 @@ from starlette.routing import Route
 
 from voiceapp.accounts.admins import time_zones
 from voiceapp.admin.actions import FormPost
-from voiceapp.admin.auth import requires_login
+from voiceapp.admin.auth import requires_login, signed_in
 from voiceapp.admin.forms import FormState, field_text
-from voiceapp.admin.http import found, row_id, settings_of
+from voiceapp.admin.http import settings_of
 from voiceapp.admin.locale import request_gettext, request_language
+from voiceapp.admin.schedule import MEETING, find_meeting
 from voiceapp.admin.templating import format_meeting_time, render
 from voiceapp.core.i18n import translations
 from voiceapp.core.models import AccountRole, AdminUser, Meeting, MeetingStatus
@@ -47,11 +48,6 @@ class Shown:
     @property
     def meeting(self) -> Meeting:
         return self.item.meeting
-
-
-def _viewer(request: Request) -> AdminUser:
-    viewer: AdminUser = request.state.admin_user
-    return viewer
 
 
 def _wall_time(moment: datetime, time_zone: str | None) -> datetime:
@@ -86,7 +82,7 @@ def shown(item: Listed, viewer: AdminUser, language: str) -> Shown:
 
 
 async def _upcoming_page(request: Request, resend_form: FormState | None = None) -> Response:
-    viewer = _viewer(request)
+    viewer = signed_in(request)
     language = request_language(request)
     listed = await meeting_lists.upcoming(viewer)
     return render(
@@ -107,7 +103,7 @@ async def upcoming_page(request: Request) -> Response:
 
 @requires_login
 async def past_page(request: Request) -> Response:
-    viewer = _viewer(request)
+    viewer = signed_in(request)
     language = request_language(request)
     listed = await meeting_lists.past(viewer)
     return render(
@@ -120,22 +116,16 @@ async def past_page(request: Request) -> Response:
     )
 
 
-async def find(request: Request) -> Meeting:
-    """The meeting in the URL if the viewer may act on it; 404 otherwise."""
-    meeting_id = row_id(request, "meeting_id")
-    return await found(meetings.get_meeting(meeting_id, actor=_viewer(request)))
-
-
 # ---- sending the invitation again ------------------------------------------------------
 
 
 async def _resend(request: Request, form: FormData) -> str:
-    meeting = await find(request)
+    meeting = await find_meeting(request)
     invitee = await meetings.resend_invitation(
         meeting.pk,
         field_text(form, "email"),
         sender=settings_of(request).mail_from,
-        actor=_viewer(request),
+        actor=signed_in(request),
     )
     _ = request_gettext(request)
     return _("The invitation to %(subject)s is on its way to %(email)s again.") % {
@@ -152,9 +142,9 @@ async def _show_resend(request: Request, state: FormState) -> Response:
 
 
 async def _cancel_page(request: Request, state: FormState) -> Response:
-    meeting = await find(request)
+    meeting = await find_meeting(request)
     invitees = await meetings.active_invitees(meeting.pk)
-    viewer = _viewer(request)
+    viewer = signed_in(request)
     listed = Listed(meeting, meeting.starts_at, meeting.ends_at, tuple(invitees))
     return render(
         request,
@@ -173,11 +163,11 @@ async def cancel_page(request: Request) -> Response:
 
 
 async def _cancel(request: Request, form: FormData) -> str:
-    meeting = await find(request)
+    meeting = await find_meeting(request)
     # Counted before: the notice says what the cancellation mailed, as the question did.
     told = len(await meetings.active_invitees(meeting.pk))
     cancelled = await meetings.cancel_meeting(
-        meeting.pk, sender=settings_of(request).mail_from, actor=_viewer(request)
+        meeting.pk, sender=settings_of(request).mail_from, actor=signed_in(request)
     )
     if not told:
         return request_gettext(request)("%(subject)s is cancelled.") % {
@@ -191,7 +181,6 @@ async def _cancel(request: Request, form: FormData) -> str:
     ) % {"subject": cancelled.subject, "count": told}
 
 
-MEETING = "/meetings/{meeting_id:int}"
 routes = [
     Route("/meetings", upcoming_page, methods=["GET"], name="meetings"),
     Route("/meetings/past", past_page, methods=["GET"], name="meetings_past"),

@@ -21,7 +21,7 @@ from starlette.routing import Route
 from voiceapp.admin import meeting_form
 from voiceapp.admin.account import zone_options
 from voiceapp.admin.actions import FormPost
-from voiceapp.admin.auth import requires_login
+from voiceapp.admin.auth import requires_login, signed_in
 from voiceapp.admin.forms import FormState, field_text
 from voiceapp.admin.http import found, row_id, settings_of
 from voiceapp.admin.locale import request_gettext, request_language
@@ -49,11 +49,6 @@ class RoomChoice:
     conference_id: str
     label: str  # "Ventes · 1234 · 10 callers"
     dial_in: str  # the dial-in block, as the details field is pre-filled with it
-
-
-def account_of(request: Request) -> AdminUser:
-    account: AdminUser = request.state.admin_user
-    return account
 
 
 async def room_choices(request: Request, language: str) -> list[RoomChoice]:
@@ -148,7 +143,7 @@ async def _page(
 
 
 async def _new_form(request: Request) -> FormState:
-    account = account_of(request)
+    account = signed_in(request)
     choices = await room_choices(request, request_language(request))
     first = choices[0] if choices else None
     return meeting_form.blank_form(
@@ -167,18 +162,18 @@ async def schedule_page(request: Request) -> Response:
     return await _page(
         request,
         form,
-        organizer=account_of(request),
+        organizer=signed_in(request),
         detect_zone=True,
         blank_rows=meeting_form.BLANK_ROWS,
     )
 
 
 async def _show_new(request: Request, state: FormState) -> Response:
-    return await _page(request, state, organizer=account_of(request))
+    return await _page(request, state, organizer=signed_in(request))
 
 
 async def _book(request: Request, form: FormData) -> str:
-    account = account_of(request)
+    account = signed_in(request)
     group_name = field_text(form, "save_group")
     if group_name.strip():
         await groups.require_free_name(account, group_name, field=SAVE_GROUP)
@@ -236,7 +231,7 @@ async def find_meeting(request: Request) -> Meeting:
     """The meeting in the URL, if this account may change it (its organizer's, or any
     for an admin); 404 otherwise, so nobody learns which meetings exist."""
     meeting_id = row_id(request, "meeting_id")
-    return await found(meetings.get_meeting(meeting_id, actor=account_of(request)))
+    return await found(meetings.get_meeting(meeting_id, actor=signed_in(request)))
 
 
 async def _organizer_of(meeting: Meeting) -> AdminUser:
@@ -265,7 +260,7 @@ async def _change(request: Request, form: FormData) -> str:
         meeting.pk,
         meeting_form.change_of(meeting, form),
         sender=settings_of(request).mail_from,
-        actor=account_of(request),
+        actor=signed_in(request),
     )
     _ = request_gettext(request)
     notices = []

@@ -22,7 +22,7 @@ HOME = "admin:conferences"
 @auth.requires_login
 async def index(request: Request) -> Response:
     """An admin's first page is Conferences; an organizer's, their contacts."""
-    return see_other(request.url_for(auth.home_of(request.state.admin_user)))
+    return see_other(request.url_for(auth.home_of(auth.signed_in(request))))
 
 
 async def _login_form(request: Request, state: FormState, *, status_code: int = 200) -> Response:
