@@ -43,6 +43,27 @@ DATABASE_FILE = "e2e.sqlite3"  # in the server's folder
 DESKTOP = {"width": 1280, "height": 800}
 
 
+# Play the first player of the list `selector` names (the Voicemail page's #messages, the
+# Recordings page's #recordings), muted so that no user gesture is needed, and report what
+# the element knows once its metadata is in, or why it failed.
+PLAY_FIRST = """async (selector) => {
+  const audio = document.querySelector(selector + " audio");
+  audio.muted = true;
+  const loaded = new Promise((resolve) => {
+    if (audio.readyState >= 1) resolve();
+    audio.addEventListener("loadedmetadata", resolve, { once: true });
+    audio.addEventListener("error", resolve, { once: true });
+  });
+  try { await audio.play(); } catch (error) { /* the error event says why */ }
+  await loaded;
+  return {
+    readyState: audio.readyState,
+    duration: audio.duration,
+    error: audio.error ? audio.error.code : null,
+  };
+}"""
+
+
 @dataclass(frozen=True)
 class Server:
     url: str

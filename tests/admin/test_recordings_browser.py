@@ -9,7 +9,18 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, ViewportSize, expect
 
-from .browser_kit import CHROMIUM, DESKTOP, PHONE, Server, cli, log_in, run_cli, run_commands, shot
+from .browser_kit import (
+    CHROMIUM,
+    DESKTOP,
+    PHONE,
+    PLAY_FIRST,
+    Server,
+    cli,
+    log_in,
+    run_cli,
+    run_commands,
+    shot,
+)
 
 NUMBER = "+33180000800"
 
@@ -23,21 +34,6 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
 ]
-
-# Play the page's first player, muted (so no user gesture is needed), and report what the
-# element knows once its metadata is in, or why it failed.
-PLAY_FIRST = """async () => {
-  const audio = document.querySelector("#recordings audio");
-  audio.muted = true;
-  const loaded = new Promise((resolve) => {
-    if (audio.readyState >= 1) resolve();
-    audio.addEventListener("loadedmetadata", resolve, { once: true });
-    audio.addEventListener("error", resolve, { once: true });
-  });
-  try { await audio.play(); } catch (error) { /* the error event says why */ }
-  await loaded;
-  return { duration: audio.duration, error: audio.error ? audio.error.code : null };
-}"""
 
 
 async def test_a_recorded_conference_plays_in_the_page(
@@ -64,7 +60,7 @@ async def test_a_recorded_conference_plays_in_the_page(
     await expect(recording).to_contain_text("Salle Azur")
     await expect(recording).to_contain_text("Conference ID 1234")
 
-    played = await page.evaluate(PLAY_FIRST)
+    played = await page.evaluate(PLAY_FIRST, "#recordings")
     assert played["error"] is None, played
     assert played["duration"] == pytest.approx(3, abs=1.05)
     await shot(page, screenshots, "recordings")

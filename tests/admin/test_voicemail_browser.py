@@ -8,7 +8,18 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, expect
 
-from .browser_kit import CHROMIUM, DESKTOP, PHONE, Server, cli, log_in, run_cli, run_commands, shot
+from .browser_kit import (
+    CHROMIUM,
+    DESKTOP,
+    PHONE,
+    PLAY_FIRST,
+    Server,
+    cli,
+    log_in,
+    run_cli,
+    run_commands,
+    shot,
+)
 
 ALICE_NUMBER = "+33180000201"
 
@@ -17,25 +28,6 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
 ]
-
-# Play the page's first player, muted (so no user gesture is needed), and report what
-# the element knows once its metadata is in, or why it failed.
-PLAY_FIRST = """async () => {
-  const audio = document.querySelector("#messages audio");
-  audio.muted = true;
-  const loaded = new Promise((resolve) => {
-    if (audio.readyState >= 1) resolve();
-    audio.addEventListener("loadedmetadata", resolve, { once: true });
-    audio.addEventListener("error", resolve, { once: true });
-  });
-  try { await audio.play(); } catch (error) { /* the error event says why */ }
-  await loaded;
-  return {
-    readyState: audio.readyState,
-    duration: audio.duration,
-    error: audio.error ? audio.error.code : null,
-  };
-}"""
 
 
 def leave_voicemail(server: Server, seconds: int) -> None:
@@ -75,7 +67,7 @@ async def test_a_voicemail_left_with_the_emulator_plays_in_the_page(
     await page.reload()  # showing the page fetched nothing (preload="none"): still new
     await expect(message.locator(".badge")).to_have_text("New")
 
-    played = await page.evaluate(PLAY_FIRST)
+    played = await page.evaluate(PLAY_FIRST, "#messages")
     assert played["error"] is None, played
     assert played["readyState"] >= 1
     assert played["duration"] == pytest.approx(3, abs=0.05)
@@ -95,7 +87,7 @@ async def test_a_voicemail_left_with_the_emulator_plays_in_the_page(
     for recording in (Path(env["VOICEAPP_MEDIA_DIR"]) / "recordings").glob("*.wav"):
         if recording.stat().st_size < 40_000:  # the 2 s one (32 kB), not the 3 s one
             recording.unlink()
-    failed = await page.evaluate(PLAY_FIRST)
+    failed = await page.evaluate(PLAY_FIRST, "#messages")
     assert failed["error"] is not None
     await expect(newest.locator(".audio-note")).to_contain_text(
         "This recording is kept by the carrier, and no carrier account is set"

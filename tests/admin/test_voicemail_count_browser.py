@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, expect
 
-from .browser_kit import CHROMIUM, PHONE, Server, cli, log_in, run_commands, shot
-from .test_voicemail_browser import ALICE_NUMBER, PLAY_FIRST, leave_voicemail
+from .browser_kit import CHROMIUM, PHONE, PLAY_FIRST, Server, cli, log_in, run_commands, shot
+from .test_voicemail_browser import ALICE_NUMBER, leave_voicemail
 
 pytestmark = [
     pytest.mark.browser,
@@ -41,7 +41,7 @@ async def test_playing_a_message_counts_it_heard_at_once(
     await page.get_by_role("button", name="Change").click()
     count = page.get_by_text(re.compile(r"^\d+ nouveaux? messages?$"))
     await expect(count).to_have_text("2 nouveaux messages")
-    played = await page.evaluate(PLAY_FIRST)
+    played = await page.evaluate(PLAY_FIRST, "#messages")
     assert played["error"] is None, played
     await expect(page.locator("#messages li").first.locator(".badge")).to_have_count(0)
     await expect(count).to_have_text("1 nouveau message")  # no reload
