@@ -9,12 +9,15 @@ carrier/recordings.py's answer; the bytes, with ranges, media/recordings.py's.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from voiceapp.admin.http import settings_of
 from voiceapp.admin.locale import request_language
-from voiceapp.carrier.recordings import NoAudio, RecordingUnavailable, locate
+from voiceapp.carrier.recordings import Discarded, NoAudio, RecordingUnavailable, locate
+from voiceapp.core.errors import Conflict
 from voiceapp.core.settings import Settings
 from voiceapp.media.recordings import audio_response
 
@@ -45,3 +48,12 @@ async def audio_answer(request: Request, recording_url: str, recording_sid: str 
             status_code=problem.http_status,
             headers={"Cache-Control": "no-store"},
         )
+
+
+async def deleted(deleting: Awaitable[Discarded]) -> Discarded:
+    """What became of a recording's audio as the page deletes it. A carrier that refuses
+    is a Conflict (409: its state stands in the way), which the confirmation page shows."""
+    try:
+        return await deleting
+    except RecordingUnavailable as refused:
+        raise Conflict(refused.template, params=refused.params) from None

@@ -16,11 +16,10 @@ from voiceapp.admin.actions import Deletion
 from voiceapp.admin.auth import requires_admin
 from voiceapp.admin.http import found, row_id, settings_of
 from voiceapp.admin.locale import request_gettext, request_language
-from voiceapp.admin.recording_audio import audio_answer, known_problem
+from voiceapp.admin.recording_audio import audio_answer, deleted, known_problem
 from voiceapp.admin.templating import format_moment, render
-from voiceapp.carrier.recordings import Discarded, RecordingUnavailable
+from voiceapp.carrier.recordings import Discarded
 from voiceapp.conferencing import recordings
-from voiceapp.core.errors import Conflict
 from voiceapp.core.models import ConferenceRecording
 
 PAGE = "admin:recordings"
@@ -80,11 +79,7 @@ def _ask(request: Request, recording: ConferenceRecording) -> tuple[str, str]:
 
 
 async def _delete(request: Request, recording: ConferenceRecording) -> str:
-    try:
-        discarded = await recordings.delete_recording(settings_of(request), recording)
-    except RecordingUnavailable as refused:
-        # The confirmation page shows why; 409: the carrier's state stands in the way.
-        raise Conflict(refused.template, params=refused.params) from None
+    discarded = await deleted(recordings.delete_recording(settings_of(request), recording))
     _ = request_gettext(request)
     named = _named(request, recording)
     if discarded is Discarded.LEFT:

@@ -21,10 +21,9 @@ from voiceapp.admin.auth import requires_admin
 from voiceapp.admin.forms import FormState
 from voiceapp.admin.http import found, row_id, settings_of
 from voiceapp.admin.locale import request_gettext, request_language
-from voiceapp.admin.recording_audio import audio_answer, known_problem
+from voiceapp.admin.recording_audio import audio_answer, deleted, known_problem
 from voiceapp.admin.templating import render
-from voiceapp.carrier.recordings import Discarded, RecordingUnavailable
-from voiceapp.core.errors import Conflict
+from voiceapp.carrier.recordings import Discarded
 from voiceapp.core.models import Voicemail
 from voiceapp.media.recordings import from_the_start
 from voiceapp.switchboard import voicemail
@@ -91,11 +90,7 @@ def _ask(request: Request, message: Voicemail) -> tuple[str, str]:
 
 
 async def _delete(request: Request, message: Voicemail) -> str:
-    try:
-        discarded = await voicemail.delete_message(settings_of(request), message)
-    except RecordingUnavailable as refused:
-        # The confirmation page shows why; 409: the carrier's state stands in the way.
-        raise Conflict(refused.template, params=refused.params) from None
+    discarded = await deleted(voicemail.delete_message(settings_of(request), message))
     _ = request_gettext(request)
     params = {"caller": _caller(message, request)}
     if discarded is Discarded.LEFT:
