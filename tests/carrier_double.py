@@ -26,6 +26,8 @@ from email.utils import format_datetime
 from aiohttp import web
 
 ACCOUNT_SID = "AC" + "5" * 32
+# A recording the tests keep at the double (and at voiceapp, which names it so).
+RECORDING_SID = "RE" + "1" * 32
 API = "/2010-04-01/Accounts/{account}"
 
 
@@ -282,6 +284,11 @@ def participant_json(
         "label": None,
         "call_sid_to_coach": None,
     }
+
+
+def carrier_url(base_url: str, sid: str = RECORDING_SID) -> str:
+    """A recording's RecordingUrl at the double (or at `base_url`), as a callback gives it."""
+    return f"{base_url}/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{sid}"
 
 
 @asynccontextmanager

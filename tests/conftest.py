@@ -36,6 +36,7 @@ from voiceapp.media import hold_music
 from voiceapp.media.render import render
 from voiceapp.switchboard import conference_server, numbers
 
+from .carrier_double import CarrierDouble, carrier_double
 from .postgres_databases import COPY_PREFIX, BackgroundDatabases
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -319,6 +320,13 @@ async def conference(carrier: Carrier, settings: Settings) -> Carrier:
     """The carrier, with `provision_conference`'s bridge, numbers and rooms in the database."""
     await provision_conference(settings)
     return carrier
+
+
+@pytest.fixture
+async def double() -> AsyncIterator[CarrierDouble]:
+    """The carrier's REST API, as a test double on loopback (carrier_double.py)."""
+    async with carrier_double() as running:
+        yield running
 
 
 def run_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:

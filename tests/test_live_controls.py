@@ -24,7 +24,7 @@ from voiceapp.core.models import Room, Seat, SeatState
 from voiceapp.core.settings import Settings
 from voiceapp.switchboard import conference_server
 
-from .carrier_double import ACCOUNT_SID, CarrierDouble, Participant, Sent, carrier_double
+from .carrier_double import ACCOUNT_SID, CarrierDouble, Participant, Sent
 from .conftest import AUTH_TOKEN
 
 CONFERENCE = "CF" + "1" * 32
@@ -99,12 +99,6 @@ def as_seat(row: Seat) -> dict[str, object]:
 async def db(settings: Settings) -> AsyncIterator[None]:
     async with database(settings.database_url):
         yield
-
-
-@pytest.fixture
-async def double() -> AsyncIterator[CarrierDouble]:
-    async with carrier_double() as running:
-        yield running
 
 
 @pytest.fixture

@@ -21,7 +21,9 @@ from playwright.async_api import async_playwright
 from voiceapp.accounts import admins
 from voiceapp.app import create_app
 from voiceapp.core.settings import Settings
+from voiceapp.emulator.recordings import write_recording
 
+from ..carrier_double import ACCOUNT_SID, RECORDING_SID, CarrierDouble
 from ..conftest import PUBLIC_URL, make_settings
 
 if TYPE_CHECKING:
@@ -174,3 +176,23 @@ def screenshots(tmp_path: Path) -> Path:
     folder = Path(os.environ.get("VOICEAPP_E2E_SCREENSHOTS", tmp_path))
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@pytest.fixture
+async def carrier_admin(settings: Settings, double: CarrierDouble) -> AsyncIterator[Browser]:
+    """A logged-in admin on an app with a carrier account at the double."""
+    configured = admin_settings(
+        settings.database_url,
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        VOICEAPP_CARRIER_API_URL=double.base_url,
+    )
+    async with open_browser(configured) as browser:
+        await admins.create_admin(USERNAME, PASSWORD)
+        assert (await browser.log_in()).status_code == 303
+        yield browser
+
+
+@pytest.fixture
+def wav(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """RECORDING_SID's audio, as the double serves it: 2 s of a real WAV."""
+    return write_recording(tmp_path_factory.mktemp("carrier"), RECORDING_SID, 2).read_bytes()

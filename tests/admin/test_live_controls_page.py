@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -15,17 +14,11 @@ from voiceapp.accounts import profiles
 from voiceapp.core.models import Room, Seat, SeatState
 from voiceapp.core.settings import Settings
 
-from ..carrier_double import ACCOUNT_SID, CarrierDouble, carrier_double
+from ..carrier_double import ACCOUNT_SID, CarrierDouble
 from ..test_live_controls import CONFERENCE, PARTICIPANTS, in_conference, make_room, seat_in
 from .conftest import PASSWORD, TOKEN, Browser, admin_settings, banner, notices, open_browser
 
 LIVE = "/admin/live"
-
-
-@pytest.fixture
-async def double() -> AsyncIterator[CarrierDouble]:
-    async with carrier_double() as running:
-        yield running
 
 
 @pytest.fixture

@@ -21,23 +21,18 @@ from voiceapp.emulator import Carrier
 from voiceapp.emulator.recordings import write_recording
 from voiceapp.switchboard import conference_server, numbers
 
-from ..carrier_double import ACCOUNT_SID, CarrierDouble, carrier_double
+from ..carrier_double import ACCOUNT_SID, RECORDING_SID, CarrierDouble, carrier_url
 from ..conftest import AUTH_TOKEN, FR_NUMBER, PUBLIC_URL
 from .conftest import PASSWORD, USERNAME, Browser, admin_settings, notices, open_browser
 
-SID = "RE" + "1" * 32
 OTHER_SID = "RE" + "2" * 32
 CONFERENCE_SID = "CF" + "3" * 32
 STARTED = datetime(2025, 3, 4, 9, 30, tzinfo=UTC)
 PAGE = "/admin/recordings"
 
 
-def carrier_url(base_url: str, sid: str = SID) -> str:
-    return f"{base_url}/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{sid}"
-
-
 async def record(
-    conference_id: str, url: str, sid: str = SID, started: datetime = STARTED
+    conference_id: str, url: str, sid: str = RECORDING_SID, started: datetime = STARTED
 ) -> ConferenceRecording:
     """A recording of the room's conference, as the carrier's callback leaves it."""
     room = await rooms.get_room(conference_id)
@@ -72,7 +67,7 @@ async def azur(settings: Settings) -> None:
 @pytest.fixture
 async def local_recording(settings: Settings, azur: None) -> tuple[ConferenceRecording, bytes]:
     """A recording whose audio is a file of ours (as the emulator leaves it), 3 s long."""
-    path = write_recording(settings.media_dir, SID, 3)
+    path = write_recording(settings.media_dir, RECORDING_SID, 3)
     saved = await record("1234", carrier_url("https://api.twilio.com"))
     return saved, path.read_bytes()
 
@@ -234,7 +229,7 @@ async def test_delete_asks_then_removes_the_recording_and_its_file(
     response = await admin.submit(delete_url(saved), delete_url(saved), {})
     assert response.status_code == 303
     assert not await ConferenceRecording.exists(pk=saved.pk)
-    assert not audio_store.local_file(settings.media_dir, SID).exists()
+    assert not audio_store.local_file(settings.media_dir, RECORDING_SID).exists()
     shown = (await admin.get(PAGE)).text
     assert notices(shown) == [f"The recording of {start} (Salle Azur) is deleted."]
     assert (await admin.get(delete_url(saved))).status_code == 404
@@ -270,43 +265,18 @@ async def test_deleting_a_recording_voiceapp_cannot_reach_says_it_was_left(
     assert "est retiré de la liste" in html.unescape(notices(shown)[0])
 
 
-@pytest.fixture
-async def double() -> AsyncIterator[CarrierDouble]:
-    async with carrier_double() as running:
-        yield running
-
-
-@pytest.fixture
-async def carrier_admin(settings: Settings, double: CarrierDouble) -> AsyncIterator[Browser]:
-    """A logged-in admin on an app with a carrier account at the double."""
-    configured = admin_settings(
-        settings.database_url,
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        VOICEAPP_CARRIER_API_URL=double.base_url,
-    )
-    async with open_browser(configured) as browser:
-        await admins.create_admin(USERNAME, PASSWORD)
-        assert (await browser.log_in()).status_code == 303
-        yield browser
-
-
-@pytest.fixture
-def wav(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    return write_recording(tmp_path_factory.mktemp("carrier"), SID, 2).read_bytes()
-
-
 async def test_a_carrier_recording_plays_and_is_deleted_at_the_carrier(
     carrier_admin: Browser, double: CarrierDouble, wav: bytes, azur: None
 ) -> None:
-    double.recordings[SID] = wav
+    double.recordings[RECORDING_SID] = wav
     saved = await record("1234", carrier_url(double.base_url))
     part = await carrier_admin.get(audio_url(saved), headers={"Range": "bytes=44-143"})
     assert part.status_code == 206 and part.content == wav[44:144]
     response = await carrier_admin.submit(delete_url(saved), delete_url(saved), {})
     assert response.status_code == 303
     assert not await ConferenceRecording.exists(pk=saved.pk)
-    assert SID not in double.recordings
-    recording_path = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{SID}"
+    assert RECORDING_SID not in double.recordings
+    recording_path = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{RECORDING_SID}"
     assert [(s.method, s.path, s.user, s.password) for s in double.requests] == [
         ("GET", recording_path + ".wav", ACCOUNT_SID, AUTH_TOKEN),
         ("DELETE", recording_path + ".json", ACCOUNT_SID, AUTH_TOKEN),
@@ -326,7 +296,7 @@ async def test_a_recording_already_gone_at_the_carrier_does_not_hold_the_row(
 async def test_a_carrier_that_refuses_to_delete_keeps_the_recording(
     carrier_admin: Browser, double: CarrierDouble, wav: bytes, azur: None, refuse: int
 ) -> None:
-    double.recordings[SID] = wav
+    double.recordings[RECORDING_SID] = wav
     double.refuse = refuse
     saved = await record("1234", carrier_url(double.base_url))
     response = await carrier_admin.submit(delete_url(saved), delete_url(saved), {})

@@ -8,7 +8,6 @@ import base64
 import html
 import logging
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
@@ -20,16 +19,21 @@ from voiceapp.core.settings import Settings
 from voiceapp.emulator.recordings import write_recording
 from voiceapp.switchboard import extensions, voicemail
 
-from ..carrier_double import ACCOUNT_SID, CarrierDouble, carrier_double
+from ..carrier_double import (
+    ACCOUNT_SID,
+    RECORDING_SID,
+    CarrierDouble,
+    carrier_double,
+    carrier_url,
+)
 from ..conftest import AUTH_TOKEN, PUBLIC_URL
 from .conftest import PASSWORD, USERNAME, Browser, admin_settings, open_browser
 
-SID = "RE" + "1" * 32
 OTHER_SID = "RE" + "2" * 32
 
 
 def message(
-    call_sid: str, url: str, sid: str | None = SID, extension: str = "201"
+    call_sid: str, url: str, sid: str | None = RECORDING_SID, extension: str = "201"
 ) -> voicemail.Message:
     return voicemail.Message(
         extension_number=extension,
@@ -38,10 +42,6 @@ def message(
         called="+33180000001",
         recording=voicemail.Recording(url=url, sid=sid or "", duration_seconds=42),
     )
-
-
-def carrier_url(base_url: str, sid: str = SID) -> str:
-    return f"{base_url}/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{sid}"
 
 
 def audio_url(message: Voicemail) -> str:
@@ -61,7 +61,7 @@ async def heard_at(message: Voicemail) -> datetime | None:
 async def local_message(settings: Settings) -> tuple[Voicemail, bytes]:
     """A message whose recording is a file of ours (as the emulator leaves), 3 s long."""
     await extensions.add_extension("201", "user", "Alice", forward_to="+33612345601")
-    path = write_recording(settings.media_dir, SID, 3)
+    path = write_recording(settings.media_dir, RECORDING_SID, 3)
     saved = await voicemail.save_message(message("CA1", carrier_url("https://api.twilio.com")))
     return saved, path.read_bytes()
 
@@ -74,8 +74,8 @@ async def test_messages_are_listed_newest_first_with_their_extension(
 ) -> None:
     assert "No messages." in (await admin.get("/admin/voicemail")).text
     await extensions.add_extension("201", "user", "Alice", forward_to="+33612345601")
-    write_recording(settings.media_dir, SID, 1)
-    first = await voicemail.save_message(message("CA1", "https://api.twilio.com/x", SID))
+    write_recording(settings.media_dir, RECORDING_SID, 1)
+    first = await voicemail.save_message(message("CA1", "https://api.twilio.com/x", RECORDING_SID))
     second = await voicemail.save_message(
         message("CA2", carrier_url("https://api.twilio.com", OTHER_SID), OTHER_SID, "299")
     )
@@ -180,7 +180,7 @@ async def test_delete_removes_the_message_and_its_file(
     response = await admin.submit(page, page, {})
     assert response.status_code == 303
     assert not await Voicemail.exists(pk=saved.pk)
-    assert not recordings.local_file(settings.media_dir, SID).exists()
+    assert not recordings.local_file(settings.media_dir, RECORDING_SID).exists()
     shown = (await admin.get("/admin/voicemail")).text
     assert "The message from +33612345678 and its recording are deleted." in shown
 
@@ -199,32 +199,6 @@ async def test_deleting_a_recording_voiceapp_cannot_reach_says_it_was_left(
 # ---- the carrier's recordings, through the REST double -----------------------------------
 
 
-@pytest.fixture
-async def double() -> AsyncIterator[CarrierDouble]:
-    async with carrier_double() as running:
-        yield running
-
-
-@pytest.fixture
-async def carrier_admin(settings: Settings, double: CarrierDouble) -> AsyncIterator[Browser]:
-    """A logged-in admin on an app with a carrier account at the double."""
-    configured = admin_settings(
-        settings.database_url,
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        VOICEAPP_CARRIER_API_URL=double.base_url,
-    )
-    async with open_browser(configured) as browser:
-        await admins.create_admin(USERNAME, PASSWORD)
-        assert (await browser.log_in()).status_code == 303
-        yield browser
-
-
-@pytest.fixture
-def wav(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    folder = tmp_path_factory.mktemp("carrier")
-    return write_recording(folder, SID, 2).read_bytes()
-
-
 async def carrier_message(double: CarrierDouble) -> Voicemail:
     return await voicemail.save_message(message("CA1", carrier_url(double.base_url)))
 
@@ -238,7 +212,7 @@ async def test_a_carrier_recording_is_fetched_with_the_accounts_credentials(
     carrier_admin: Browser, double: CarrierDouble, wav: bytes, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    double.recordings[SID] = wav
+    double.recordings[RECORDING_SID] = wav
     saved = await carrier_message(double)
     page = (await carrier_admin.get("/admin/voicemail")).text
     assert f"/admin/voicemail/{saved.pk}/audio" in page and note_of(page) == ""
@@ -250,7 +224,7 @@ async def test_a_carrier_recording_is_fetched_with_the_accounts_credentials(
     assert part.status_code == 206
     assert part.headers["content-range"] == f"bytes 44-143/{len(wav)}"
     assert part.content == wav[44:144]
-    path = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{SID}.wav"
+    path = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{RECORDING_SID}.wav"
     assert [(s.method, s.path, s.user, s.password, s.range) for s in double.requests] == [
         ("GET", path, ACCOUNT_SID, AUTH_TOKEN, None),
         ("GET", path, ACCOUNT_SID, AUTH_TOKEN, "bytes=44-143"),
@@ -265,9 +239,9 @@ async def test_the_credentials_do_not_follow_a_redirect_to_another_host(
     carrier_admin: Browser, double: CarrierDouble, wav: bytes
 ) -> None:
     async with carrier_double() as media_store:
-        double.recordings[SID] = b"only a redirect"
+        double.recordings[RECORDING_SID] = b"only a redirect"
         double.redirect_to = media_store.base_url
-        media_store.recordings[SID] = wav
+        media_store.recordings[RECORDING_SID] = wav
         saved = await carrier_message(double)
         response = await carrier_admin.get(audio_url(saved))
     assert response.status_code == 200 and response.content == wav
@@ -278,7 +252,7 @@ async def test_the_credentials_do_not_follow_a_redirect_to_another_host(
 async def test_a_carrier_that_ignores_ranges_still_lets_the_player_seek(
     carrier_admin: Browser, double: CarrierDouble, wav: bytes
 ) -> None:
-    double.recordings[SID] = wav
+    double.recordings[RECORDING_SID] = wav
     double.ranges = False
     saved = await carrier_message(double)
     part = await carrier_admin.get(audio_url(saved), headers={"Range": "bytes=20000-"})
@@ -325,7 +299,7 @@ async def test_a_carrier_that_does_not_answer_is_given_up_on(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(recordings, "FETCH_TIMEOUT", 0.5)
-    double.recordings[SID] = wav
+    double.recordings[RECORDING_SID] = wav
     double.delay = 2.0
     saved = await carrier_message(double)
     response = await carrier_admin.get(audio_url(saved))
@@ -358,17 +332,17 @@ async def test_a_carrier_that_cannot_be_reached_is_a_clear_message(
 async def test_delete_deletes_the_recording_at_the_carrier(
     carrier_admin: Browser, double: CarrierDouble, wav: bytes
 ) -> None:
-    double.recordings[SID] = wav
+    double.recordings[RECORDING_SID] = wav
     saved = await carrier_message(double)
     page = f"/admin/voicemail/{saved.pk}/delete"
     response = await carrier_admin.submit(page, page, {})
     assert response.status_code == 303
     assert not await Voicemail.exists(pk=saved.pk)
-    assert SID not in double.recordings
+    assert RECORDING_SID not in double.recordings
     [sent] = double.requests
     assert (sent.method, sent.path, sent.user, sent.password) == (
         "DELETE",
-        f"/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{SID}.json",
+        f"/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{RECORDING_SID}.json",
         ACCOUNT_SID,
         AUTH_TOKEN,
     )
@@ -387,7 +361,7 @@ async def test_a_recording_already_gone_at_the_carrier_does_not_hold_the_message
 async def test_a_carrier_that_refuses_to_delete_keeps_the_message(
     carrier_admin: Browser, double: CarrierDouble, wav: bytes, refuse: int
 ) -> None:
-    double.recordings[SID] = wav
+    double.recordings[RECORDING_SID] = wav
     double.refuse = refuse
     saved = await carrier_message(double)
     page = f"/admin/voicemail/{saved.pk}/delete"
