@@ -196,3 +196,20 @@ async def carrier_admin(settings: Settings, double: CarrierDouble) -> AsyncItera
 def wav(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """RECORDING_SID's audio, as the double serves it: 2 s of a real WAV."""
     return write_recording(tmp_path_factory.mktemp("carrier"), RECORDING_SID, 2).read_bytes()
+
+
+async def streams_with_ranges(browser: Browser, url: str, audio: bytes) -> None:
+    """`url` (a page's player source) streams `audio` whole, or the byte range asked for,
+    never cached; a range past its end is a 416."""
+    whole = await browser.get(url)
+    assert whole.status_code == 200
+    assert whole.headers["content-type"] == "audio/wav"
+    assert whole.headers["accept-ranges"] == "bytes"
+    assert whole.headers["cache-control"] == "no-store"
+    assert whole.content == audio
+    part = await browser.get(url, headers={"Range": "bytes=100-199"})
+    assert part.status_code == 206
+    assert part.headers["content-range"] == f"bytes 100-199/{len(audio)}"
+    assert part.content == audio[100:200]
+    past = await browser.get(url, headers={"Range": f"bytes={len(audio)}-"})
+    assert past.status_code == 416
