@@ -178,17 +178,22 @@ def screenshots(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.fixture
-async def carrier_admin(settings: Settings, double: CarrierDouble) -> AsyncIterator[Browser]:
-    """A logged-in admin on an app with a carrier account at the double."""
+@asynccontextmanager
+async def admin_with_carrier_at(settings: Settings, api_url: str) -> AsyncIterator[Browser]:
+    """A logged-in admin on an app whose carrier account's REST API is at `api_url`."""
     configured = admin_settings(
-        settings.database_url,
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        VOICEAPP_CARRIER_API_URL=double.base_url,
+        settings.database_url, TWILIO_ACCOUNT_SID=ACCOUNT_SID, VOICEAPP_CARRIER_API_URL=api_url
     )
     async with open_browser(configured) as browser:
         await admins.create_admin(USERNAME, PASSWORD)
         assert (await browser.log_in()).status_code == 303
+        yield browser
+
+
+@pytest.fixture
+async def carrier_admin(settings: Settings, double: CarrierDouble) -> AsyncIterator[Browser]:
+    """A logged-in admin on an app with a carrier account at the double."""
+    async with admin_with_carrier_at(settings, double.base_url) as browser:
         yield browser
 
 

@@ -27,7 +27,7 @@ from .conftest import (
     PASSWORD,
     USERNAME,
     Browser,
-    admin_settings,
+    admin_with_carrier_at,
     notices,
     open_browser,
     streams_with_ranges,
@@ -306,14 +306,8 @@ async def test_a_carrier_that_refuses_to_delete_keeps_the_recording(
 
 
 async def test_a_carrier_that_cannot_be_reached_keeps_the_recording(settings: Settings) -> None:
-    unreachable = admin_settings(
-        settings.database_url,
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        VOICEAPP_CARRIER_API_URL="http://127.0.0.1:9",  # discard: nothing listens
-    )
-    async with open_browser(unreachable) as browser:
-        await admins.create_admin(USERNAME, PASSWORD)
-        await browser.log_in()
+    # Port 9 (discard): nothing listens.
+    async with admin_with_carrier_at(settings, "http://127.0.0.1:9") as browser:
         await conference_server.setup_bridge("800", "fr")
         await rooms.add_room(settings, name="Salle Azur", conference_id="1234")
         saved = await record("1234", carrier_url("http://127.0.0.1:9"))

@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from voiceapp.accounts import admins
 from voiceapp.carrier import recordings
 from voiceapp.core.models import Voicemail
 from voiceapp.core.settings import Settings
@@ -27,7 +26,11 @@ from ..carrier_double import (
     carrier_url,
 )
 from ..conftest import AUTH_TOKEN, PUBLIC_URL
-from .conftest import PASSWORD, USERNAME, Browser, admin_settings, open_browser, streams_with_ranges
+from .conftest import (
+    Browser,
+    admin_with_carrier_at,
+    streams_with_ranges,
+)
 
 OTHER_SID = "RE" + "2" * 32
 
@@ -299,14 +302,8 @@ async def test_a_carrier_that_does_not_answer_is_given_up_on(
 async def test_a_carrier_that_cannot_be_reached_is_a_clear_message(
     settings: Settings,
 ) -> None:
-    unreachable = admin_settings(
-        settings.database_url,
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        VOICEAPP_CARRIER_API_URL="http://127.0.0.1:9",  # discard: nothing listens
-    )
-    async with open_browser(unreachable) as browser:
-        await admins.create_admin(USERNAME, PASSWORD)
-        await browser.log_in()
+    # Port 9 (discard): nothing listens.
+    async with admin_with_carrier_at(settings, "http://127.0.0.1:9") as browser:
         saved = await voicemail.save_message(message("CA1", carrier_url("http://127.0.0.1:9")))
         response = await browser.get(audio_url(saved))
         assert response.status_code == 502
