@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from voiceapp.commands.base import Groups, table
 from voiceapp.conferencing import controls, rooms, seats
@@ -95,18 +97,18 @@ def _callers(changed: list[Seat]) -> str:
     return ", ".join(seat.caller or seat.call_sid for seat in changed)
 
 
-async def _as_the_server(settings: Settings) -> Settings:
-    """`settings` with the carrier token a server on this database uses when
+@asynccontextmanager
+async def _as_the_server(settings: Settings) -> AsyncIterator[Settings]:
+    """The database open, and `settings` with the carrier token a server on it uses when
     TWILIO_AUTH_TOKEN is unset (server_secrets): the REST APIs of emulators (`voiceapp
     call --stay`, the Test call page) check it, as the carrier checks the account's."""
-    return dataclasses.replace(
-        settings, auth_token=settings.auth_token or await server_secrets.carrier_token()
-    )
+    async with database(settings.database_url):
+        token = settings.auth_token or await server_secrets.carrier_token()
+        yield dataclasses.replace(settings, auth_token=token)
 
 
 async def _set_muted(args: argparse.Namespace, settings: Settings, muted: bool) -> int:
-    async with database(settings.database_url):
-        settings = await _as_the_server(settings)
+    async with _as_the_server(settings) as settings:
         changed = await controls.set_caller_muted(settings, args.conference_id, args.caller, muted)
     print(f"{'muted' if muted else 'unmuted'} {_callers(changed)} in room {args.conference_id}")
     return 0
@@ -121,8 +123,7 @@ async def live_unmute(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def live_kick(args: argparse.Namespace, settings: Settings) -> int:
-    async with database(settings.database_url):
-        settings = await _as_the_server(settings)
+    async with _as_the_server(settings) as settings:
         removed = await controls.remove_caller(settings, args.conference_id, args.caller)
     print(f"removed {_callers(removed)} from room {args.conference_id}")
     return 0
@@ -147,8 +148,7 @@ async def live_unlock(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def live_end(args: argparse.Namespace, settings: Settings) -> int:
-    async with database(settings.database_url):
-        settings = await _as_the_server(settings)
+    async with _as_the_server(settings) as settings:
         count = await controls.end_conference(settings, args.conference_id)
     print(f"ended the conference in room {args.conference_id}: {count} caller(s) disconnected")
     return 0
